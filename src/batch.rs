@@ -1,0 +1,184 @@
+//! Many tracks: input discovery, a rayon worker pool, per-track errors, ordered delivery.
+//!
+//! Workers (one [`Analyzer`] each, reused for every track) take the next track index from a
+//! shared counter, so at most `jobs` tracks are in memory at once; results travel through a
+//! bounded channel to the caller's thread, which receives them in input order. A panic inside
+//! a dependency is caught and becomes an `internal` error record for that track.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use crate::analyzer::{AnalysisConfig, Analyzer, FrameSink, TrackFeatures};
+use crate::error::{Error, Result};
+
+/// File extensions taken as audio when walking directories.
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "wave", "aif", "aiff", "aifc", "caf", "flac", "mp3", "mp2", "mp1", "mpa", "aac", "m4a", "m4b", "mp4",
+    "alac", "ogg", "oga", "opus", "mka", "mkv", "webm", "weba",
+];
+
+/// True when the first bytes look like a container leitmotif can read.
+pub fn sniff_audio(head: &[u8]) -> bool {
+    let starts = |m: &[u8]| head.starts_with(m);
+    starts(b"RIFF")
+        || starts(b"RF64")
+        || starts(b"FORM")
+        || starts(b"caff")
+        || starts(b"fLaC")
+        || starts(b"OggS")
+        || starts(b"ID3")
+        || starts(&[0x1A, 0x45, 0xDF, 0xA3])
+        || (head.len() >= 8 && &head[4..8] == b"ftyp")
+        || (head.len() >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0)
+}
+
+fn has_audio_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
+        .unwrap_or(false)
+}
+
+fn sniff_file(path: &Path) -> bool {
+    let mut head = [0u8; 16];
+    match fs::File::open(path) {
+        Ok(mut f) => match f.read(&mut head) {
+            Ok(n) => sniff_audio(&head[..n]),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Expands inputs into the list of tracks: a file is taken as given (even without an audio
+/// extension: it was named explicitly); a directory is searched recursively, in sorted order,
+/// for files with an audio extension or whose first bytes look like audio. A path that does
+/// not exist is kept, so that it yields an error record.
+pub fn discover(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            walk(input, &mut out, 0);
+        } else {
+            out.push(input.clone());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let name_hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if name_hidden {
+            continue;
+        }
+        let Ok(meta) = fs::metadata(&p) else { continue };
+        if meta.is_dir() {
+            walk(&p, out, depth + 1);
+        } else if meta.is_file() && meta.len() > 0 && (has_audio_extension(&p) || sniff_file(&p)) {
+            out.push(p);
+        }
+    }
+}
+
+/// Analyses one track, turning a panic into an [`Error::Internal`].
+pub fn analyze_guarded(
+    analyzer: &mut Option<Analyzer>,
+    config: &AnalysisConfig,
+    path: &Path,
+    sink: &mut dyn FrameSink,
+) -> Result<TrackFeatures> {
+    if analyzer.is_none() {
+        *analyzer = Some(Analyzer::new(config.clone())?);
+    }
+    let result = catch_unwind(AssertUnwindSafe(|| match analyzer.as_mut() {
+        Some(a) => a.run(path, sink),
+        None => Err(Error::Internal { path: path.to_path_buf(), cause: "no analyzer".into() }),
+    }));
+    match result {
+        Ok(r) => r,
+        Err(panic) => {
+            // The analyzer's buffers may be mid-update: plan a fresh one for the next track.
+            *analyzer = None;
+            let cause = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            Err(Error::Internal { path: path.to_path_buf(), cause: format!("decoder panicked: {cause}") })
+        }
+    }
+}
+
+/// Analyses `paths` on `jobs` worker threads and calls `deliver(index, path, result)` for
+/// each track **in input order** on the calling thread. `make_sink` builds the per-track
+/// [`FrameSink`] (features) and `finish` turns it into whatever `deliver` receives.
+pub fn run<S, T, F, D>(
+    paths: &[PathBuf],
+    config: &AnalysisConfig,
+    jobs: usize,
+    make_sink: impl Fn() -> S + Sync,
+    finish: F,
+    mut deliver: D,
+) -> Result<()>
+where
+    S: FrameSink,
+    T: Send,
+    F: Fn(&Path, Result<TrackFeatures>, S) -> T + Sync,
+    D: FnMut(usize, &Path, T),
+{
+    Analyzer::new(config.clone())?; // validate once, up front
+    let jobs = jobs.max(1).min(paths.len().max(1));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("leitmotif-worker-{i}"))
+        .build()
+        .map_err(|e| Error::Config { cause: format!("cannot start {jobs} worker threads: {e}") })?;
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::sync_channel::<(usize, T)>(jobs * 2);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            pool.scope(|s| {
+                for _ in 0..jobs {
+                    let tx = tx.clone();
+                    let (next, make_sink, finish) = (&next, &make_sink, &finish);
+                    s.spawn(move |_| {
+                        let mut analyzer: Option<Analyzer> = None;
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(path) = paths.get(i) else { break };
+                            let mut sink = make_sink();
+                            let result = analyze_guarded(&mut analyzer, config, path, &mut sink);
+                            let item = finish(path, result, sink);
+                            if tx.send((i, item)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+            });
+            drop(tx);
+        });
+        let mut pending: BTreeMap<usize, T> = BTreeMap::new();
+        let mut want = 0usize;
+        for (i, item) in rx.iter() {
+            pending.insert(i, item);
+            while let Some(item) = pending.remove(&want) {
+                deliver(want, &paths[want], item);
+                want += 1;
+            }
+        }
+    });
+    Ok(())
+}

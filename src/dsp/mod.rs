@@ -1,0 +1,5 @@
+//! Signal processing building blocks: the STFT and its window.
+
+pub mod stft;
+
+pub use stft::{Frame, Stft};
