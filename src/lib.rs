@@ -24,6 +24,7 @@ pub mod audio;
 pub mod batch;
 pub mod dsp;
 pub mod error;
+pub mod features;
 pub mod output;
 
 pub use analyzer::{AnalysisConfig, AnalysisInfo, Analyzer, FrameSink, SourceRecord, TrackFeatures};
