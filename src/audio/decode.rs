@@ -77,6 +77,7 @@ pub struct Decoder {
     warnings: Vec<String>,
     corrupt_packets: usize,
     frames_decoded: u64,
+    next_pts: Option<i64>,
     deadline: Option<(Instant, f64)>,
     finished: bool,
 }
@@ -185,7 +186,13 @@ impl Decoder {
             sample_rate: params.sample_rate.unwrap_or(0),
             channels: channels.unwrap_or(0),
         };
-        Ok(Self::with(path, info, Inner::Symphonia { format, decoder, track_id }))
+        let mut d = Self::with(path, info, Inner::Symphonia { format, decoder, track_id });
+        // Only native FLAC has sample-exact packet timestamps from the stream itself (frame
+        // headers); other demuxers count or estimate them, so a jump there proves nothing.
+        if d.info.container == "flac" {
+            d.next_pts = Some(i64::MIN);
+        }
+        Ok(d)
     }
 
     fn with(path: &Path, info: SourceInfo, inner: Inner) -> Self {
@@ -197,6 +204,7 @@ impl Decoder {
             warnings: Vec::new(),
             corrupt_packets: 0,
             frames_decoded: 0,
+            next_pts: None,
             deadline: None,
             finished: false,
         }
@@ -243,12 +251,18 @@ impl Decoder {
             }
             let step = match &mut self.inner {
                 Inner::Symphonia { format, decoder, track_id } => {
-                    symphonia_step(format.as_mut(), decoder.as_mut(), *track_id, &mut self.buf)
+                    symphonia_step(format.as_mut(), decoder.as_mut(), *track_id, &mut self.next_pts, &mut self.buf)
                 }
                 Inner::Opus(reader) => opus_step(reader, &mut self.buf),
             };
             match step {
-                Step::Audio { channels, rate } => {
+                Step::Audio { channels, rate, gap } => {
+                    if gap {
+                        self.corrupt_packets += 1;
+                        if self.corrupt_packets <= 3 {
+                            self.note("damaged data skipped: the stream resumed after a gap".into());
+                        }
+                    }
                     if self.buf.is_empty() {
                         continue;
                     }
@@ -314,7 +328,7 @@ impl Decoder {
 }
 
 enum Step {
-    Audio { channels: usize, rate: u32 },
+    Audio { channels: usize, rate: u32, gap: bool },
     Skip,
     End,
     BadPacket(String),
@@ -325,6 +339,7 @@ fn symphonia_step(
     format: &mut dyn FormatReader,
     decoder: &mut dyn AudioDecoder,
     track_id: u32,
+    next_pts: &mut Option<i64>,
     buf: &mut Vec<f32>,
 ) -> Step {
     let packet = match format.next_packet() {
@@ -338,6 +353,14 @@ fn symphonia_step(
     if packet.track_id != track_id {
         return Step::Skip;
     }
+    // Demuxers resynchronise silently after damaged data; a jump in the packet timestamps
+    // is how the loss shows.
+    let pts = packet.pts.get();
+    let dur = packet.dur.get().min(i64::MAX as u64) as i64;
+    let gap = matches!(*next_pts, Some(expected) if expected != i64::MIN && pts > expected.saturating_add(dur / 2 + 1));
+    if next_pts.is_some() {
+        *next_pts = Some(pts.saturating_add(dur));
+    }
     match decoder.decode(&packet) {
         Ok(audio) => {
             let spec = audio.spec();
@@ -347,7 +370,7 @@ fn symphonia_step(
                 return Step::Fatal("decoded audio has 0 channels".into());
             }
             audio.copy_to_vec_interleaved(buf);
-            Step::Audio { channels, rate }
+            Step::Audio { channels, rate, gap }
         }
         Err(SymError::DecodeError(msg)) => Step::BadPacket(msg.to_string()),
         Err(SymError::IoError(e)) => Step::BadPacket(e.to_string()),
@@ -361,7 +384,7 @@ fn symphonia_step(
 
 fn opus_step(reader: &mut OggOpusReader, buf: &mut Vec<f32>) -> Step {
     match reader.next_packet(buf) {
-        Ok(true) => Step::Audio { channels: reader.channels(), rate: reader.sample_rate() },
+        Ok(true) => Step::Audio { channels: reader.channels(), rate: reader.sample_rate(), gap: false },
         Ok(false) => Step::End,
         Err(OpusError::Decode(m)) | Err(OpusError::Malformed(m)) => Step::BadPacket(m),
         Err(e) => Step::Fatal(e.to_string()),
