@@ -9,7 +9,13 @@ fn frames(samples: &[f32], sr: u32) -> (leitmotif::TrackFeatures, leitmotif::Fra
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("x.wav");
     write_wav(&p, sr, 1, samples);
-    let a = Pipeline::new(AnalysisConfig::default(), FeatureOptions { keep_frames: true }).unwrap().analyze(&p).unwrap();
+    let a = Pipeline::new(
+        AnalysisConfig::default(),
+        FeatureOptions { keep_frames: true },
+    )
+    .unwrap()
+    .analyze(&p)
+    .unwrap();
     (a.record, a.frames.unwrap())
 }
 
@@ -50,7 +56,9 @@ fn white_noise_flatness_is_near_exp_minus_gamma() {
     // E[ln P] = ln E[P] − γ and the flatness (geometric / arithmetic mean) tends to e^{−γ} ≈ 0.5615.
     let mut seed = 12345u64;
     let mut uniform = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((seed >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let noise: Vec<f32> = (0..22050 * 3)
@@ -74,7 +82,11 @@ fn silence_gives_finite_documented_values() {
     assert_eq!(f.spectral.zcr.mean, 0.0);
     assert!((f.spectral.flatness.mean - 1.0).abs() < 1e-6);
     // MFCC of the floored −100 dB mel spectrum: c0 = −100·√128, the rest 0 (librosa's values)
-    assert!((f.mfcc.mean[0] + 100.0 * 128f64.sqrt()).abs() < 0.01, "{}", f.mfcc.mean[0]);
+    assert!(
+        (f.mfcc.mean[0] + 100.0 * 128f64.sqrt()).abs() < 0.01,
+        "{}",
+        f.mfcc.mean[0]
+    );
     assert!(f.mfcc.mean[1..].iter().all(|v| v.abs() < 1e-3));
     assert!(f.spectral.contrast.mean.iter().all(|v| *v == 0.0));
     assert!(m.onset_strength.iter().all(|v| *v == 0.0));

@@ -23,7 +23,10 @@ fn matches_ffmpeg_ebur128() {
             let want = e[name].as_f64().unwrap();
             let got = got.unwrap_or_else(|| panic!("{file}: {name} missing"));
             println!("{file}: {name} {got:.2} vs ffmpeg {want}");
-            assert!((got - want).abs() <= 0.15 + 1e-9, "{file}: {name} {got} vs ffmpeg {want}");
+            assert!(
+                (got - want).abs() <= 0.15 + 1e-9,
+                "{file}: {name} {got} vs ffmpeg {want}"
+            );
         }
     }
 }

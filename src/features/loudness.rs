@@ -39,6 +39,7 @@ const LRA_STEP: f64 = 0.01;
 const LRA_BINS: usize = 10_000;
 
 /// Streaming loudness meter.
+#[derive(Default)]
 pub struct LoudnessMeter {
     meter: Option<EbuR128>,
     channels: usize,
@@ -54,22 +55,10 @@ pub struct LoudnessMeter {
 
 impl std::fmt::Debug for LoudnessMeter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoudnessMeter").field("channels", &self.channels).field("rate", &self.rate).finish()
-    }
-}
-
-impl Default for LoudnessMeter {
-    fn default() -> Self {
-        LoudnessMeter {
-            meter: None,
-            channels: 0,
-            rate: 0,
-            failed: false,
-            pending: Vec::new(),
-            step_frames: 0,
-            frames_fed: 0,
-            hist: Vec::new(),
-        }
+        f.debug_struct("LoudnessMeter")
+            .field("channels", &self.channels)
+            .field("rate", &self.rate)
+            .finish()
     }
 }
 
@@ -90,7 +79,11 @@ impl LoudnessMeter {
                 self.meter = None;
                 return;
             }
-            match EbuR128::new(channels as u32, rate, Mode::I | Mode::S | Mode::TRUE_PEAK | Mode::HISTOGRAM) {
+            match EbuR128::new(
+                channels as u32,
+                rate,
+                Mode::I | Mode::S | Mode::TRUE_PEAK | Mode::HISTOGRAM,
+            ) {
                 Ok(m) => {
                     self.meter = Some(m);
                     self.channels = channels;
@@ -147,7 +140,12 @@ impl LoudnessMeter {
             return None;
         }
         let gate = 10.0 * (energy / n as f64).log10() - 20.0;
-        let first = self.hist.iter().enumerate().position(|(b, _)| value(b) >= gate).unwrap_or(LRA_BINS);
+        let first = self
+            .hist
+            .iter()
+            .enumerate()
+            .position(|(b, _)| value(b) >= gate)
+            .unwrap_or(LRA_BINS);
         let gated: u64 = self.hist[first..].iter().map(|&c| c as u64).sum();
         if gated == 0 {
             return None;
@@ -179,12 +177,16 @@ impl LoudnessMeter {
         let range = self.loudness_range();
         let out = match (&self.meter, self.failed) {
             (Some(m), false) => {
-                let peak = (0..self.channels as u32).filter_map(|c| m.true_peak(c).ok()).fold(0.0f64, f64::max);
+                let peak = (0..self.channels as u32)
+                    .filter_map(|c| m.true_peak(c).ok())
+                    .fold(0.0f64, f64::max);
                 Loudness {
                     integrated_lufs: finite(m.loudness_global()),
                     // no complete 3 s window (or all gated): 0 LU, as ffmpeg reports
                     range_lu: Some(range.filter(|v| v.is_finite()).unwrap_or(0.0)),
-                    true_peak_dbtp: (peak > 0.0).then(|| 20.0 * peak.log10()).filter(|v| v.is_finite()),
+                    true_peak_dbtp: (peak > 0.0)
+                        .then(|| 20.0 * peak.log10())
+                        .filter(|v| v.is_finite()),
                 }
             }
             _ => Loudness::default(),
