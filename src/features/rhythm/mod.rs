@@ -48,6 +48,9 @@ pub struct RhythmConfig {
     pub tightness: f32,
     /// Envelope latency subtracted from beat times, seconds.
     pub latency_s: f32,
+    /// RMS of the detrended envelope below which there is no pulse (envelope units: dB for
+    /// librosa's onset strength). See [`tempo::MIN_PULSE_RMS`].
+    pub min_pulse_rms: f32,
 }
 
 impl Default for RhythmConfig {
@@ -57,6 +60,7 @@ impl Default for RhythmConfig {
             max_bpm: 200.0,
             tightness: beats::DEFAULT_TIGHTNESS,
             latency_s: beats::ENVELOPE_LATENCY_S,
+            min_pulse_rms: tempo::MIN_PULSE_RMS,
         }
     }
 }
@@ -94,6 +98,7 @@ impl Rhythm {
             fps,
             self.config.min_bpm,
             self.config.max_bpm,
+            self.config.min_pulse_rms,
             &mut self.detrended,
             &mut self.rho,
         ) else {

@@ -34,10 +34,15 @@
 //!    slow periods) we double the tempo when `m(τ₀) > MID_HIGH` (the midpoint is a full beat)
 //!    or when `m(τ₀/2) > SUB_HIGH` (the doubled level itself has a clear subdivision, i.e. it
 //!    looks like a beat with eighths), provided the doubled tempo stays within `max_bpm`.
+//!    Before that, a ternary check: when the points at `τ₀/3` and `2τ₀/3` are as strong as the
+//!    pulse (`m₃(τ₀) > MID_HIGH` and `m₃ > m`), the comb has locked onto every third beat
+//!    (e.g. 60 for a steady 180 BPM pulse) and the tempo is tripled, if within `max_bpm`.
 //! 6. **Confidence** `= clamp(S(τ̂), 0, 1)` at the chosen period: the mean normalised
 //!    autocorrelation at its first multiples — 1 for a perfectly periodic envelope, ≈ 0 for
-//!    noise or a single event. Below [`MIN_SALIENCE`] (or with less than [`MIN_DURATION_S`]
-//!    of envelope, or a silent one) there is no pulse: `bpm = None`, confidence 0.
+//!    noise or a single event. Below [`MIN_SALIENCE`], with less than [`MIN_DURATION_S`]
+//!    of envelope, or when the detrended envelope's RMS is below `min_rms`
+//!    ([`MIN_PULSE_RMS`] = 0.1 dB by default: a drone) there is no pulse: `bpm = None`,
+//!    confidence 0.
 //!
 //! References: E. Scheirer, "Tempo and beat analysis of acoustic musical signals", JASA 1998;
 //! A. Klapuri, A. Eronen, J. Astola, "Analysis of the meter of acoustic musical signals",
@@ -58,6 +63,11 @@ pub const MID_HIGH: f32 = 0.62;
 pub const SUB_HIGH: f32 = 0.42;
 /// Comb salience below this means "no pulse".
 pub const MIN_SALIENCE: f32 = 0.1;
+/// Default [`estimate`] `min_rms`: RMS of the detrended envelope below which there is no pulse.
+/// The envelope is in dB per band (librosa's definition, relative to the track's maximum), so
+/// this is level-independent: songs measure 0.4–4 dB, a steady drone ≈ 0.02 dB (its tiny
+/// leakage ripple can be perfectly periodic, so periodicity alone cannot reject it).
+pub const MIN_PULSE_RMS: f32 = 0.1;
 /// Shortest envelope that can carry a tempo, seconds.
 pub const MIN_DURATION_S: f32 = 2.0;
 
@@ -76,6 +86,10 @@ pub struct TempoEstimate {
     pub sub_ratio: f32,
     /// Whether the tempo was doubled from the comb's candidate.
     pub doubled: bool,
+    /// Diagnostics: third-point ratio `m₃` at `τ₀`.
+    pub third_ratio: f32,
+    /// Whether the tempo was tripled from the comb's candidate.
+    pub tripled: bool,
 }
 
 /// `e − moving_average(e)` over `w` frames (centred, edges use the available part).
@@ -173,16 +187,17 @@ fn grid_mean(env: &[f32], lo: usize, hi: usize, period: f32, phase: f32) -> f32 
     if count == 0 { 0.0 } else { (sum / count as f64) as f32 }
 }
 
-/// Midpoint ratio `m(τ) = mid / on` (see the module docs), averaged over windows of
-/// `window` frames weighted by their `on`. Returns 0 for a silent envelope.
-pub fn midpoint_ratio(env: &[f32], period: f32, window: usize) -> f32 {
+/// Fold ratios of the envelope on a grid of period `τ` at its best phase: `(m, m₃)` with
+/// `m = mid / on` (midpoints `φ + τ/2`) and `m₃ = mean(third₁, third₂) / on` (points
+/// `φ + τ/3`, `φ + 2τ/3`), accumulated over windows of `window` frames (best phase per
+/// window). Returns zeros for a silent envelope.
+pub fn fold_ratios(env: &[f32], period: f32, window: usize) -> (f32, f32) {
     let n = env.len();
     if n == 0 || !(period >= 1.0) {
-        return 0.0;
+        return (0.0, 0.0);
     }
     let window = window.max((4.0 * period).ceil() as usize);
-    let mut on_sum = 0.0f64;
-    let mut mid_sum = 0.0f64;
+    let (mut on_sum, mut mid_sum, mut third_sum) = (0.0f64, 0.0f64, 0.0f64);
     let mut lo = 0;
     while lo < n {
         let mut hi = (lo + window).min(n);
@@ -200,13 +215,20 @@ pub fn midpoint_ratio(env: &[f32], period: f32, window: usize) -> f32 {
                     best_phase = p as f32;
                 }
             }
-            let mid = grid_mean(env, lo, hi, period, best_phase + 0.5 * period);
             on_sum += best_on as f64;
-            mid_sum += mid as f64;
+            mid_sum += grid_mean(env, lo, hi, period, best_phase + 0.5 * period) as f64;
+            third_sum += 0.5
+                * (grid_mean(env, lo, hi, period, best_phase + period / 3.0)
+                    + grid_mean(env, lo, hi, period, best_phase + 2.0 * period / 3.0)) as f64;
         }
         lo = hi;
     }
-    if on_sum > 0.0 { (mid_sum / on_sum) as f32 } else { 0.0 }
+    if on_sum > 0.0 { ((mid_sum / on_sum) as f32, (third_sum / on_sum) as f32) } else { (0.0, 0.0) }
+}
+
+/// Midpoint ratio `m(τ)` (first element of [`fold_ratios`]).
+pub fn midpoint_ratio(env: &[f32], period: f32, window: usize) -> f32 {
+    fold_ratios(env, period, window).0
 }
 
 /// Estimates the global tempo from the onset envelope. `fps = sr / hop` frames per second.
@@ -217,6 +239,7 @@ pub fn estimate(
     fps: f32,
     min_bpm: f32,
     max_bpm: f32,
+    min_rms: f32,
     detrended: &mut Vec<f32>,
     rho: &mut Vec<f32>,
 ) -> Option<TempoEstimate> {
@@ -228,6 +251,13 @@ pub fn estimate(
         return None;
     }
     detrend(env, ((DETREND_S * fps).round() as usize).max(3), detrended);
+    let mut power = 0.0f64;
+    for &v in detrended.iter() {
+        power += v as f64 * v as f64;
+    }
+    if !((power / n as f64).sqrt() as f32 >= min_rms) {
+        return None;
+    }
     let max_lag = (ACF_SPAN_S * fps).ceil() as usize;
     autocorrelation(detrended, max_lag, rho);
     if rho.len() < 3 || rho[0] <= 0.0 {
@@ -259,12 +289,19 @@ pub fn estimate(
 
     // metrical level decision
     let window = (FOLD_WINDOW_S * fps).round() as usize;
-    let mid_ratio = midpoint_ratio(env, period, window);
-    let sub_ratio = midpoint_ratio(env, 0.5 * period, window);
-    let doubled_bpm = 2.0 * 60.0 * fps / period;
-    let doubled = doubled_bpm <= max_bpm + 1.0 && (mid_ratio > MID_HIGH || sub_ratio > SUB_HIGH);
-    if doubled {
-        period *= 0.5;
+    let (mid_ratio, third_ratio) = fold_ratios(env, period, window);
+    let tripled = third_ratio > MID_HIGH && third_ratio > mid_ratio && 3.0 * 60.0 * fps / period <= max_bpm + 1.0;
+    let mut sub_ratio = 0.0;
+    let mut doubled = false;
+    if tripled {
+        period /= 3.0;
+    } else {
+        sub_ratio = midpoint_ratio(env, 0.5 * period, window);
+        let doubled_bpm = 2.0 * 60.0 * fps / period;
+        doubled = doubled_bpm <= max_bpm + 1.0 && (mid_ratio > MID_HIGH || sub_ratio > SUB_HIGH);
+        if doubled {
+            period *= 0.5;
+        }
     }
     let confidence = comb_salience(rho, period, COMB_HARMONICS).clamp(0.0, 1.0);
     if !(s0 >= MIN_SALIENCE) || !confidence.is_finite() {
@@ -274,7 +311,7 @@ pub fn estimate(
     if !bpm.is_finite() {
         return None;
     }
-    Some(TempoEstimate { bpm, period, confidence, mid_ratio, sub_ratio, doubled })
+    Some(TempoEstimate { bpm, period, confidence, mid_ratio, sub_ratio, doubled, third_ratio, tripled })
 }
 
 /// Refines a beat period by maximising the long comb `Σ_{kτ ≤ L} ρ(kτ) / K(τ)` within ±2 %.
@@ -326,7 +363,7 @@ mod tests {
     fn silent_envelope_has_no_tempo() {
         let e = vec![0.0f32; 2000];
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        assert!(estimate(&e, 43.066, 60.0, 200.0, &mut a, &mut b).is_none());
+        assert!(estimate(&e, 43.066, 60.0, 200.0, MIN_PULSE_RMS, &mut a, &mut b).is_none());
     }
 
     #[test]
