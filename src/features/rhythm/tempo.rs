@@ -24,13 +24,17 @@
 //!    or the eighth note: all share multiples. Following the idea of "beat strength vs.
 //!    subdivision" used by Klapuri 2006 (tatum/tactus/measure) and Percival & Tzanetakis
 //!    2014 (octave decision from features of the pulse), we fold the envelope on a grid of
-//!    period `τ` at its best phase `φ` and measure how strong the midpoints are:
-//!    `on(τ) = mean_k max e[φ + kτ ± 1]`, `mid(τ) = mean_k max e[φ + kτ + τ/2 ± 1]`,
+//!    period `τ` at its best phase `φ` and measure how strong the midpoints are. The fold
+//!    uses the half-wave rectified detrended envelope `x⁺ = max(0, e − ē)`, so the baseline
+//!    that sustained notes leave in `e` does not fill the empty grid points:
+//!    `on(τ) = mean_k max x⁺[φ + kτ ± 1]`, `mid(τ) = mean_k max x⁺[φ + kτ + τ/2 ± 1]`,
 //!    `m(τ) = mid / on` (phase and ratio computed per [`FOLD_WINDOW_S`] window and
 //!    averaged, so a slowly drifting tempo does not blur the fold).
-//!    At the beat level of a 4/4 groove the midpoints are off-beat eighths (weak, `m ≈ 0.2–0.6`);
-//!    at the half-bar level they are beats 2 and 4 (snare: `m ≈ 0.8–1`); at the eighth level
-//!    they are sixteenths (`m` small). With the slower candidate `τ₀` (comb salience favours
+//!    At the beat level of a 4/4 groove the midpoints are off-beat eighths (weak, `m ≈ 0.1–0.5`);
+//!    at the half-bar level they are beats 2 and 4 (snare: `m ≈ 0.7–1`); at the eighth level
+//!    they are sixteenths (`m ≈ 0`). On the tuning set, `m(τ₀/2)` was ≤ 0.06 wherever `τ₀`
+//!    was the beat and ≥ 0.15 wherever `τ₀` was the half bar (songs with a pulse below the
+//!    beat level); the thresholds sit in those gaps. With the slower candidate `τ₀` (comb salience favours
 //!    slow periods) we double the tempo when `m(τ₀) > MID_HIGH` (the midpoint is a full beat)
 //!    or when `m(τ₀/2) > SUB_HIGH` (the doubled level itself has a clear subdivision, i.e. it
 //!    looks like a beat with eighths), provided the doubled tempo stays within `max_bpm`.
@@ -60,7 +64,7 @@ pub const FOLD_WINDOW_S: f32 = 20.0;
 /// `m(τ₀)` above this: the midpoint is as strong as the pulse → double the tempo.
 pub const MID_HIGH: f32 = 0.62;
 /// `m(τ₀/2)` above this: the doubled level has a clear subdivision → double the tempo.
-pub const SUB_HIGH: f32 = 0.42;
+pub const SUB_HIGH: f32 = 0.11;
 /// Comb salience below this means "no pulse".
 pub const MIN_SALIENCE: f32 = 0.1;
 /// Default [`estimate`] `min_rms`: RMS of the detrended envelope below which there is no pulse.
@@ -289,14 +293,19 @@ pub fn estimate(
 
     // metrical level decision
     let window = (FOLD_WINDOW_S * fps).round() as usize;
-    let (mid_ratio, third_ratio) = fold_ratios(env, period, window);
+    // fold the half-wave rectified detrended envelope: the baseline of sustained notes removed
+    for v in detrended.iter_mut() {
+        *v = v.max(0.0);
+    }
+    let fold_env: &[f32] = detrended;
+    let (mid_ratio, third_ratio) = fold_ratios(fold_env, period, window);
     let tripled = third_ratio > MID_HIGH && third_ratio > mid_ratio && 3.0 * 60.0 * fps / period <= max_bpm + 1.0;
     let mut sub_ratio = 0.0;
     let mut doubled = false;
     if tripled {
         period /= 3.0;
     } else {
-        sub_ratio = midpoint_ratio(env, 0.5 * period, window);
+        sub_ratio = midpoint_ratio(fold_env, 0.5 * period, window);
         let doubled_bpm = 2.0 * 60.0 * fps / period;
         doubled = doubled_bpm <= max_bpm + 1.0 && (mid_ratio > MID_HIGH || sub_ratio > SUB_HIGH);
         if doubled {
