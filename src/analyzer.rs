@@ -75,6 +75,9 @@ pub struct TrackFeatures {
     pub analysis: AnalysisInfo,
     /// Non-fatal problems: skipped corrupt packets, truncation.
     pub warnings: Vec<String>,
+    /// The features, when the track went through a [`crate::Pipeline`].
+    #[serde(flatten)]
+    pub features: Option<crate::features::extractor::Features>,
 }
 
 /// Something that consumes STFT frames and the mono signal as the pipeline runs.
@@ -209,6 +212,7 @@ impl Analyzer {
                 frames: self.stft.frames(),
             },
             warnings,
+            features: None,
         })
     }
 }
