@@ -77,7 +77,7 @@ def main():
     dur = [r["dur"] for r in rows if r.get("dur") is not None]
     if ms:
         print(f"rhythm stage: mean {np.mean(ms):.3f} ms/track, max {np.max(ms):.3f} ms; "
-              f"decode+resample+STFT+envelope+rhythm: mean {np.mean(tot):.1f} ms/track "
+              f"full extraction (leitmotif Pipeline, every feature): mean {np.mean(tot):.1f} ms/track "
               f"({np.sum(dur) / (np.sum(tot) / 1e3):.0f}x real time); rhythm share {100 * np.sum(ms) / np.sum(tot):.2f} %")
 
 
