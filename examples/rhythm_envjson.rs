@@ -28,13 +28,19 @@ fn f_measure(reference: &[f64], estimate: &[f64], win: f64) -> f64 {
     }
     let p = hits as f64 / e.len() as f64;
     let q = hits as f64 / r.len() as f64;
-    if p + q == 0.0 { 0.0 } else { 2.0 * p * q / (p + q) }
+    if p + q == 0.0 {
+        0.0
+    } else {
+        2.0 * p * q / (p + q)
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let env: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&args[1]).unwrap()).unwrap();
-    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&args[2]).unwrap()).unwrap();
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&args[1]).unwrap()).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&args[2]).unwrap()).unwrap();
     let mut cfg = RhythmConfig::default();
     if let Some(a) = args.get(3) {
         cfg.tightness = a.parse().unwrap();
@@ -47,7 +53,12 @@ fn main() {
     let (mut fd, mut nd, mut fa) = (0.0, 0, 0.0);
     let mut offsets = Vec::new();
     for (file, v) in env.as_object().unwrap() {
-        let e: Vec<f32> = v["env"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+        let e: Vec<f32> = v["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect();
         let dur = v["duration"].as_f64().unwrap();
         let t = &truth[file];
         let bpm_t = t["bpm"].as_f64().unwrap();
@@ -56,7 +67,9 @@ fn main() {
         let tm = rh.last_tempo;
         let est = r.bpm.map(|b| b as f64).unwrap_or(0.0);
         let ok1 = (est - bpm_t).abs() <= 0.04 * bpm_t;
-        let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0].iter().any(|f| (est - bpm_t * f).abs() <= 0.04 * bpm_t * f);
+        let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
+            .iter()
+            .any(|f| (est - bpm_t * f).abs() <= 0.04 * bpm_t * f);
         n += 1;
         a1 += ok1 as usize;
         a2 += ok2 as usize;
@@ -80,7 +93,13 @@ fn main() {
         }
         println!(
             "{file} {style:8} truth {bpm_t:6.1} est {est:6.1} {} conf {:.2} m {:.2} sub {:.2} dbl {} F {f:.3}",
-            if ok1 { "OK " } else if ok2 { "ok2" } else { "BAD" },
+            if ok1 {
+                "OK "
+            } else if ok2 {
+                "ok2"
+            } else {
+                "BAD"
+            },
             r.confidence,
             tm.map(|t| t.mid_ratio).unwrap_or(0.0),
             tm.map(|t| t.sub_ratio).unwrap_or(0.0),
@@ -88,7 +107,11 @@ fn main() {
         );
     }
     offsets.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let med = if offsets.is_empty() { 0.0 } else { offsets[offsets.len() / 2] };
+    let med = if offsets.is_empty() {
+        0.0
+    } else {
+        offsets[offsets.len() / 2]
+    };
     println!(
         "n={n} ACC1={:.3} ACC2={:.3} F_drums={:.3} (n={nd}) F_all={:.3} median beat offset {:.4} s",
         a1 as f64 / n as f64,

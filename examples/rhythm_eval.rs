@@ -32,13 +32,18 @@ fn main() {
     std::fs::create_dir_all(out).expect("create OUT_DIR");
     let config = AnalysisConfig::default();
     let (sr, hop) = (config.sample_rate, config.hop_length);
-    let mut pipeline = Pipeline::new(config.clone(), FeatureOptions { keep_frames: false }).expect("pipeline");
+    let mut pipeline =
+        Pipeline::new(config.clone(), FeatureOptions { keep_frames: false }).expect("pipeline");
     let mut keeper = Pipeline::new(config, FeatureOptions { keep_frames: true }).expect("pipeline");
     let mut rhythm = Rhythm::default();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("read AUDIO_DIR")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e != "json" && e != "txt" && e != "md"))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e != "json" && e != "txt" && e != "md")
+        })
         .collect();
     files.sort();
     let mut estimates = BTreeMap::new();
@@ -75,7 +80,11 @@ fn main() {
             rhythm_ms = rhythm_ms.min(t1.elapsed().as_secs_f64() * 1e3);
         }
         let r: leitmotif::features::rhythm::RhythmResult = r;
-        assert_eq!(r.bpm.map(|b| b as f64), features.tempo.bpm, "{name}: rhythm stage not reproduced");
+        assert_eq!(
+            r.bpm.map(|b| b as f64),
+            features.tempo.bpm,
+            "{name}: rhythm stage not reproduced"
+        );
         rhythm_total += rhythm_ms;
         all_total += total_ms;
         println!(
@@ -85,7 +94,10 @@ fn main() {
             features.beats.len(),
             features.onset_rate
         );
-        estimates.insert(name.clone(), serde_json::json!({"leitmotif": {"bpm": features.tempo.bpm}}));
+        estimates.insert(
+            name.clone(),
+            serde_json::json!({"leitmotif": {"bpm": features.tempo.bpm}}),
+        );
         details.insert(
             name.clone(),
             serde_json::json!({
@@ -94,10 +106,14 @@ fn main() {
                 "rhythm_ms": rhythm_ms, "total_ms": total_ms,
             }),
         );
-        envs.insert(name, serde_json::json!({"env": env, "duration": analysis.record.duration_s}));
+        envs.insert(
+            name,
+            serde_json::json!({"env": env, "duration": analysis.record.duration_s}),
+        );
     }
     let write = |f: &str, v: &BTreeMap<String, serde_json::Value>| {
-        std::fs::write(out.join(f), serde_json::to_string_pretty(v).unwrap()).expect("write output");
+        std::fs::write(out.join(f), serde_json::to_string_pretty(v).unwrap())
+            .expect("write output");
     };
     write("estimates.json", &estimates);
     write("rhythm.json", &details);

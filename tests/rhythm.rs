@@ -39,12 +39,21 @@ impl FrameSink for Flux {
             s += (c - *p).max(0.0);
             *p = c;
         }
-        self.env.push(if first { 0.0 } else { s / frame.magnitude.len() as f32 });
+        self.env.push(if first {
+            0.0
+        } else {
+            s / frame.magnitude.len() as f32
+        });
     }
 }
 
 fn write_wav(path: &Path, samples: &[f32]) {
-    let spec = hound::WavSpec { channels: 1, sample_rate: SR, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SR,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     for &s in samples {
         w.write_sample(s).unwrap();
@@ -86,7 +95,9 @@ fn click_track(bpm: f64, seconds: f64) -> Vec<f32> {
         for i in 0..(0.008 * SR as f64) as usize {
             if start + i < n {
                 let t = i as f64 / SR as f64;
-                y[start + i] = (0.8 * (-t / 0.002).exp() * (2.0 * std::f64::consts::PI * 2000.0 * t).sin()) as f32;
+                y[start + i] =
+                    (0.8 * (-t / 0.002).exp() * (2.0 * std::f64::consts::PI * 2000.0 * t).sin())
+                        as f32;
             }
         }
         k += 1;
@@ -107,18 +118,34 @@ fn click_tracks_at_several_tempi() {
         let r = analyze_samples(&click_track(bpm, 20.0));
         let est = r.bpm.unwrap_or_else(|| panic!("{bpm}: no tempo")) as f64;
         assert!((est - bpm).abs() < 0.02 * bpm, "{bpm}: estimated {est}");
-        assert!(r.confidence > 0.5 && r.confidence <= 1.0, "{bpm}: confidence {}", r.confidence);
+        assert!(
+            r.confidence > 0.5 && r.confidence <= 1.0,
+            "{bpm}: confidence {}",
+            r.confidence
+        );
         // beats land on the clicks (within 50 ms) from 1 s on
         let period = 60.0 / bpm;
-        let beats: Vec<f64> = r.beats.iter().map(|&b| b as f64).filter(|&b| b > 1.0).collect();
-        assert!(beats.len() as f64 >= 0.9 * (19.0 / period), "{bpm}: {} beats", beats.len());
+        let beats: Vec<f64> = r
+            .beats
+            .iter()
+            .map(|&b| b as f64)
+            .filter(|&b| b > 1.0)
+            .collect();
+        assert!(
+            beats.len() as f64 >= 0.9 * (19.0 / period),
+            "{bpm}: {} beats",
+            beats.len()
+        );
         for b in &beats {
             let d = (b / period - (b / period).round()).abs() * period;
             assert!(d < 0.05, "{bpm}: beat {b} is {d} s off the grid");
         }
         // one onset per click
         let rate = r.onset_rate as f64;
-        assert!((rate - bpm / 60.0).abs() < 0.15 * bpm / 60.0, "{bpm}: onset rate {rate}");
+        assert!(
+            (rate - bpm / 60.0).abs() < 0.15 * bpm / 60.0,
+            "{bpm}: onset rate {rate}"
+        );
     }
 }
 
@@ -133,7 +160,9 @@ fn rendered_grooves_in_audio_samples() {
         let r = rhythm::analyze(&env, SR, HOP);
         let est = r.bpm.unwrap_or_else(|| panic!("{file}: no tempo")) as f64;
         let ok1 = (est - bpm).abs() <= 0.04 * bpm;
-        let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0].iter().any(|f| (est - bpm * f).abs() <= 0.04 * bpm * f);
+        let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
+            .iter()
+            .any(|f| (est - bpm * f).abs() <= 0.04 * bpm * f);
         if t["drums"].as_bool().unwrap() {
             assert!(ok1, "{file}: truth {bpm}, estimated {est}");
             assert!(r.confidence > 0.3, "{file}: confidence {}", r.confidence);
@@ -143,7 +172,10 @@ fn rendered_grooves_in_audio_samples() {
                 d < 0.07
             });
             let n = r.beats.iter().filter(|&&b| b > 3.0).count();
-            assert!(close.count() as f64 >= 0.9 * n as f64, "{file}: beats off the grid");
+            assert!(
+                close.count() as f64 >= 0.9 * n as f64,
+                "{file}: beats off the grid"
+            );
         } else {
             assert!(ok2, "{file}: truth {bpm}, estimated {est}");
         }
@@ -159,14 +191,17 @@ fn silence_has_no_pulse() {
 
 #[test]
 fn ten_milliseconds_has_no_pulse() {
-    let y: Vec<f32> = (0..(SR as usize / 100)).map(|i| (i as f32 * 0.3).sin() * 0.5).collect();
+    let y: Vec<f32> = (0..(SR as usize / 100))
+        .map(|i| (i as f32 * 0.3).sin() * 0.5)
+        .collect();
     assert_no_pulse(&analyze_samples(&y));
 }
 
 #[test]
 fn drone_has_no_pulse() {
-    let y: Vec<f32> =
-        (0..10 * SR as usize).map(|i| (0.5 * (2.0 * std::f64::consts::PI * 220.0 * i as f64 / SR as f64).sin()) as f32).collect();
+    let y: Vec<f32> = (0..10 * SR as usize)
+        .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 220.0 * i as f64 / SR as f64).sin()) as f32)
+        .collect();
     assert_no_pulse(&analyze_samples(&y));
 }
 
@@ -195,7 +230,9 @@ fn degenerate_envelopes_never_panic_or_nan() {
         vec![3.0; 5000],
         vec![f32::NAN; 500],
         vec![f32::INFINITY; 500],
-        (0..5000).map(|i| if i == 100 { 1.0 } else { 0.0 }).collect(),
+        (0..5000)
+            .map(|i| if i == 100 { 1.0 } else { 0.0 })
+            .collect(),
     ];
     for env in &cases {
         let r = rhythm::analyze(env, SR, HOP);
@@ -233,4 +270,3 @@ fn long_envelope_is_cheap() {
     assert!((bpm - 128.0).abs() < 0.5, "{bpm}");
     assert!(took < 5.0, "{took} s");
 }
-

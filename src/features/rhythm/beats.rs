@@ -36,10 +36,16 @@ pub struct BeatScratch {
 }
 
 /// Tracks beats in `env` with beat period `period` (frames). Writes beat frame indices to `out`.
-pub fn track(env: &[f32], period: f32, tightness: f32, scratch: &mut BeatScratch, out: &mut Vec<usize>) {
+pub fn track(
+    env: &[f32],
+    period: f32,
+    tightness: f32,
+    scratch: &mut BeatScratch,
+    out: &mut Vec<usize>,
+) {
     out.clear();
     let n = env.len();
-    if n == 0 || !(period >= 2.0) || !period.is_finite() {
+    if n == 0 || !period.is_finite() || period < 2.0 {
         return;
     }
     // local score: env / std, Gaussian-smoothed
@@ -53,7 +59,7 @@ pub fn track(env: &[f32], period: f32, tightness: f32, scratch: &mut BeatScratch
         var += (v as f64 - mean).powi(2);
     }
     let std = (var / n as f64).sqrt();
-    if !(std > 0.0) {
+    if !std.is_finite() || std <= 0.0 {
         return;
     }
     let sigma = (period / 32.0).max(0.5);

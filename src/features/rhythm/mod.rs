@@ -81,7 +81,10 @@ pub struct Rhythm {
 impl Rhythm {
     /// A rhythm analyser with `config`.
     pub fn new(config: RhythmConfig) -> Self {
-        Rhythm { config, ..Default::default() }
+        Rhythm {
+            config,
+            ..Default::default()
+        }
     }
 
     /// Analyses an onset envelope sampled every `hop` samples at `sr` Hz.
@@ -92,7 +95,11 @@ impl Rhythm {
         }
         let fps = sr as f32 / hop as f32;
         let onset_rate = onsets::onset_rate(onset_env, fps);
-        let onset_rate = if onset_rate.is_finite() { onset_rate } else { 0.0 };
+        let onset_rate = if onset_rate.is_finite() {
+            onset_rate
+        } else {
+            0.0
+        };
         let Some(t) = tempo::estimate(
             onset_env,
             fps,
@@ -102,17 +109,33 @@ impl Rhythm {
             &mut self.detrended,
             &mut self.rho,
         ) else {
-            return RhythmResult { bpm: None, confidence: 0.0, beats: Vec::new(), onset_rate };
+            return RhythmResult {
+                bpm: None,
+                confidence: 0.0,
+                beats: Vec::new(),
+                onset_rate,
+            };
         };
         self.last_tempo = Some(t);
-        beats::track(onset_env, t.period, self.config.tightness, &mut self.beat_scratch, &mut self.beat_frames);
+        beats::track(
+            onset_env,
+            t.period,
+            self.config.tightness,
+            &mut self.beat_scratch,
+            &mut self.beat_frames,
+        );
         let hop_s = hop as f32 / sr as f32;
         let beats = self
             .beat_frames
             .iter()
             .map(|&f| (f as f32 * hop_s - self.config.latency_s).max(0.0))
             .collect();
-        RhythmResult { bpm: Some(t.bpm), confidence: t.confidence, beats, onset_rate }
+        RhythmResult {
+            bpm: Some(t.bpm),
+            confidence: t.confidence,
+            beats,
+            onset_rate,
+        }
     }
 }
 

@@ -22,7 +22,7 @@ pub const DELTA: f32 = 0.07;
 /// Counts onsets in `env`. `fps` = envelope frames per second.
 pub fn count_onsets(env: &[f32], fps: f32) -> usize {
     let n = env.len();
-    if n == 0 || !(fps > 0.0) {
+    if n == 0 || !fps.is_finite() || fps <= 0.0 {
         return 0;
     }
     let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
@@ -34,7 +34,7 @@ pub fn count_onsets(env: &[f32], fps: f32) -> usize {
         hi = hi.max(v);
     }
     let range = hi - lo;
-    if !(range > 1e-6 * hi.abs().max(1e-12)) || range <= 0.0 {
+    if range <= 1e-6 * hi.abs().max(1e-12) {
         return 0;
     }
     let frames = |s: f32| (s * fps).round() as usize;
@@ -84,7 +84,7 @@ pub fn count_onsets(env: &[f32], fps: f32) -> usize {
 
 /// Onsets per second.
 pub fn onset_rate(env: &[f32], fps: f32) -> f32 {
-    if env.is_empty() || !(fps > 0.0) {
+    if env.is_empty() || !fps.is_finite() || fps <= 0.0 {
         return 0.0;
     }
     let duration = env.len() as f32 / fps;

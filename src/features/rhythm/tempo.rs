@@ -188,7 +188,11 @@ fn grid_mean(env: &[f32], lo: usize, hi: usize, period: f32, phase: f32) -> f32 
         count += 1;
         t += period;
     }
-    if count == 0 { 0.0 } else { (sum / count as f64) as f32 }
+    if count == 0 {
+        0.0
+    } else {
+        (sum / count as f64) as f32
+    }
 }
 
 /// Fold ratios of the envelope on a grid of period `τ` at its best phase: `(m, m₃)` with
@@ -197,7 +201,7 @@ fn grid_mean(env: &[f32], lo: usize, hi: usize, period: f32, phase: f32) -> f32 
 /// window). Returns zeros for a silent envelope.
 pub fn fold_ratios(env: &[f32], period: f32, window: usize) -> (f32, f32) {
     let n = env.len();
-    if n == 0 || !(period >= 1.0) {
+    if n == 0 || !period.is_finite() || period < 1.0 {
         return (0.0, 0.0);
     }
     let window = window.max((4.0 * period).ceil() as usize);
@@ -223,11 +227,16 @@ pub fn fold_ratios(env: &[f32], period: f32, window: usize) -> (f32, f32) {
             mid_sum += grid_mean(env, lo, hi, period, best_phase + 0.5 * period) as f64;
             third_sum += 0.5
                 * (grid_mean(env, lo, hi, period, best_phase + period / 3.0)
-                    + grid_mean(env, lo, hi, period, best_phase + 2.0 * period / 3.0)) as f64;
+                    + grid_mean(env, lo, hi, period, best_phase + 2.0 * period / 3.0))
+                    as f64;
         }
         lo = hi;
     }
-    if on_sum > 0.0 { ((mid_sum / on_sum) as f32, (third_sum / on_sum) as f32) } else { (0.0, 0.0) }
+    if on_sum > 0.0 {
+        ((mid_sum / on_sum) as f32, (third_sum / on_sum) as f32)
+    } else {
+        (0.0, 0.0)
+    }
 }
 
 /// Midpoint ratio `m(τ)` (first element of [`fold_ratios`]).
@@ -248,7 +257,13 @@ pub fn estimate(
     rho: &mut Vec<f32>,
 ) -> Option<TempoEstimate> {
     let n = env.len();
-    if !(fps > 0.0) || (n as f32) < MIN_DURATION_S * fps || !(min_bpm > 0.0) || !(max_bpm > min_bpm) {
+    let valid = |x: f32| x.is_finite() && x > 0.0;
+    if !valid(fps)
+        || !valid(min_bpm)
+        || !valid(max_bpm)
+        || max_bpm <= min_bpm
+        || (n as f32) < MIN_DURATION_S * fps
+    {
         return None;
     }
     if env.iter().any(|v| !v.is_finite()) {
@@ -259,7 +274,8 @@ pub fn estimate(
     for &v in detrended.iter() {
         power += v as f64 * v as f64;
     }
-    if !((power / n as f64).sqrt() as f32 >= min_rms) {
+    let rms = (power / n as f64).sqrt() as f32;
+    if rms.is_nan() || rms < min_rms {
         return None;
     }
     let max_lag = (ACF_SPAN_S * fps).ceil() as usize;
@@ -299,7 +315,9 @@ pub fn estimate(
     }
     let fold_env: &[f32] = detrended;
     let (mid_ratio, third_ratio) = fold_ratios(fold_env, period, window);
-    let tripled = third_ratio > MID_HIGH && third_ratio > mid_ratio && 3.0 * 60.0 * fps / period <= max_bpm + 1.0;
+    let tripled = third_ratio > MID_HIGH
+        && third_ratio > mid_ratio
+        && 3.0 * 60.0 * fps / period <= max_bpm + 1.0;
     let mut sub_ratio = 0.0;
     let mut doubled = false;
     if tripled {
@@ -313,14 +331,23 @@ pub fn estimate(
         }
     }
     let confidence = comb_salience(rho, period, COMB_HARMONICS).clamp(0.0, 1.0);
-    if !(s0 >= MIN_SALIENCE) || !confidence.is_finite() {
+    if s0.is_nan() || s0 < MIN_SALIENCE || !confidence.is_finite() {
         return None;
     }
     let bpm = 60.0 * fps / period;
     if !bpm.is_finite() {
         return None;
     }
-    Some(TempoEstimate { bpm, period, confidence, mid_ratio, sub_ratio, doubled, third_ratio, tripled })
+    Some(TempoEstimate {
+        bpm,
+        period,
+        confidence,
+        mid_ratio,
+        sub_ratio,
+        doubled,
+        third_ratio,
+        tripled,
+    })
 }
 
 /// Refines a beat period by maximising the long comb `Σ_{kτ ≤ L} ρ(kτ) / K(τ)` within ±2 %.
@@ -364,7 +391,10 @@ mod tests {
         let mut rho = Vec::new();
         autocorrelation(&d, 100, &mut rho);
         assert!((rho[0] - 1.0).abs() < 1e-6);
-        let (imax, _) = rho[5..30].iter().enumerate().fold((0, f32::MIN), |a, (i, &v)| if v > a.1 { (i, v) } else { a });
+        let (imax, _) = rho[5..30]
+            .iter()
+            .enumerate()
+            .fold((0, f32::MIN), |a, (i, &v)| if v > a.1 { (i, v) } else { a });
         assert_eq!(imax + 5, 20);
     }
 
