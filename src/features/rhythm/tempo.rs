@@ -298,6 +298,9 @@ pub fn estimate(
         }
     }
     let (s0, mut b0, i0) = best;
+    if s0.is_nan() || s0 < MIN_SALIENCE {
+        return None;
+    }
     if i0 > 0 && i0 < steps {
         let (sl, sr) = (sal_at(b0 - step), sal_at(b0 + step));
         let den = sl - 2.0 * s0 + sr;
@@ -331,7 +334,7 @@ pub fn estimate(
         }
     }
     let confidence = comb_salience(rho, period, COMB_HARMONICS).clamp(0.0, 1.0);
-    if s0.is_nan() || s0 < MIN_SALIENCE || !confidence.is_finite() {
+    if !confidence.is_finite() {
         return None;
     }
     let bpm = 60.0 * fps / period;
