@@ -9,7 +9,7 @@ use std::path::Path;
 
 use leitmotif::dsp::Frame;
 use leitmotif::features::rhythm::{self, RhythmResult};
-use leitmotif::{AnalysisConfig, Analyzer, FrameSink};
+use leitmotif::{AnalysisConfig, Analyzer, FeatureOptions, FrameSink, Pipeline};
 
 const SR: u32 = 22050;
 const HOP: usize = 512;
@@ -177,6 +177,54 @@ fn rendered_grooves_in_audio_samples() {
                 "{file}: beats off the grid"
             );
         } else {
+            assert!(ok2, "{file}: truth {bpm}, estimated {est}");
+        }
+    }
+}
+
+/// The same songs through the whole extraction (`Pipeline`: librosa's onset envelope from
+/// `features::onset`, then the rhythm stage), as the CLI reports them.
+#[test]
+fn full_pipeline_on_audio_samples() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio-samples");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let mut pipeline = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()).unwrap();
+    for (file, t) in truth.as_object().unwrap() {
+        let bpm = t["bpm"].as_f64().unwrap();
+        let analysis = pipeline.analyze(&dir.join(file)).unwrap();
+        let f = analysis.record.features.unwrap();
+        let est = f.tempo.bpm.unwrap_or_else(|| panic!("{file}: no tempo"));
+        assert!((0.0..=1.0).contains(&f.tempo.confidence));
+        assert!(
+            f.onset_rate > 0.5 && f.onset_rate < 20.0,
+            "{file}: onset rate {}",
+            f.onset_rate
+        );
+        if t["drums"].as_bool().unwrap() {
+            assert!(
+                (est - bpm).abs() <= 0.04 * bpm,
+                "{file}: truth {bpm}, estimated {est}"
+            );
+            let beat = 60.0 / bpm;
+            let late: Vec<f64> = f.beats.iter().copied().filter(|&b| b > 5.0).collect();
+            let on_grid = late
+                .iter()
+                .filter(|&&b| (b / beat - (b / beat).round()).abs() * beat < 0.07)
+                .count();
+            assert!(
+                on_grid as f64 >= 0.95 * late.len() as f64,
+                "{file}: {on_grid}/{} beats on the grid",
+                late.len()
+            );
+            assert!(
+                late.len() as f64 >= 0.95 * ((analysis.record.duration_s - 5.0) / beat),
+                "{file}: too few beats"
+            );
+        } else {
+            let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
+                .iter()
+                .any(|m| (est - bpm * m).abs() <= 0.04 * bpm * m);
             assert!(ok2, "{file}: truth {bpm}, estimated {est}");
         }
     }
