@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 
 /// File extensions taken as audio when walking directories.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "aif", "aiff", "aifc", "caf", "flac", "mp3", "mp2", "mp1", "mpa", "aac", "m4a", "m4b", "mp4",
-    "alac", "ogg", "oga", "opus", "mka", "mkv", "webm", "weba",
+    "wav", "wave", "aif", "aiff", "aifc", "caf", "flac", "mp3", "mp2", "mp1", "mpa", "aac", "m4a",
+    "m4b", "mp4", "alac", "ogg", "oga", "opus", "mka", "mkv", "webm", "weba",
 ];
 
 /// True when the first bytes look like a container leitmotif can read.
@@ -73,11 +73,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     if depth > 64 {
         return;
     }
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
-        let name_hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let name_hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if name_hidden {
             continue;
         }
@@ -108,7 +113,9 @@ where
         .num_threads(jobs)
         .thread_name(|i| format!("leitmotif-worker-{i}"))
         .build()
-        .map_err(|e| Error::Config { cause: format!("cannot start {jobs} worker threads: {e}") })?;
+        .map_err(|e| Error::Config {
+            cause: format!("cannot start {jobs} worker threads: {e}"),
+        })?;
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::sync_channel::<(usize, T)>(jobs * 2);
     std::thread::scope(|scope| {

@@ -40,7 +40,9 @@ pub fn run(args: ExtractArgs) -> i32 {
         timeout_s: args.timeout,
         ..AnalysisConfig::default()
     };
-    let options = FeatureOptions { keep_frames: args.frames.is_some() };
+    let options = FeatureOptions {
+        keep_frames: args.frames.is_some(),
+    };
     if let Err(e) = Pipeline::new(config.clone(), options) {
         eprintln!("leitmotif: {e}");
         return 2;
@@ -56,7 +58,11 @@ pub fn run(args: ExtractArgs) -> i32 {
         },
         None => JsonlWriter::stdout(),
     };
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     let frames_dir = args.frames.clone();
     let mut failed = 0usize;
     let mut write_error = None;
@@ -67,16 +73,23 @@ pub fn run(args: ExtractArgs) -> i32 {
         |pipeline, path| {
             let mut outcome = match pipeline {
                 Ok(p) => p.analyze(path),
-                Err(e) => Err(leitmotif::Error::Config { cause: e.to_string() }),
+                Err(e) => Err(leitmotif::Error::Config {
+                    cause: e.to_string(),
+                }),
             };
             if let (Ok(a), Some(dir)) = (&mut outcome, &frames_dir)
                 && let Some(m) = a.frames.take()
                 && let Err(e) = write_npz(dir, path, &m)
             {
-                a.record.warnings.push(format!("cannot write frames to {}: {e}", dir.display()));
+                a.record
+                    .warnings
+                    .push(format!("cannot write frames to {}: {e}", dir.display()));
             }
             let record = outcome.map(|a| a.record);
-            (record_line(&path.to_string_lossy(), &record), record.is_ok())
+            (
+                record_line(&path.to_string_lossy(), &record),
+                record.is_ok(),
+            )
         },
         |_, _, (line, ok): (String, bool)| {
             if !ok {

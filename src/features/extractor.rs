@@ -166,7 +166,10 @@ pub struct FeatureExtractor {
 
 impl std::fmt::Debug for FeatureExtractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FeatureExtractor").field("sr", &self.sr).field("n_fft", &self.n_fft).finish()
+        f.debug_struct("FeatureExtractor")
+            .field("sr", &self.sr)
+            .field("n_fft", &self.n_fft)
+            .finish()
     }
 }
 
@@ -289,8 +292,12 @@ impl FeatureExtractor {
         let loudness = self.loudness.finish();
         let mut chroma_mean_std = (Vec::with_capacity(12), Vec::with_capacity(12));
         for i in 0..12 {
-            chroma_mean_std.0.push(finite_or_zero(tonal.chroma_mean[i] as f64));
-            chroma_mean_std.1.push(finite_or_zero(tonal.chroma_std[i] as f64));
+            chroma_mean_std
+                .0
+                .push(finite_or_zero(tonal.chroma_mean[i] as f64));
+            chroma_mean_std
+                .1
+                .push(finite_or_zero(tonal.chroma_std[i] as f64));
         }
         let features = Features {
             spectral: SpectralSummary {
@@ -305,16 +312,31 @@ impl FeatureExtractor {
             mfcc: VecStat::from_stats(&self.mfcc_stats),
             loudness,
             tempo: Tempo {
-                bpm: rhythm.bpm.map(|b| b as f64).filter(|b| b.is_finite() && *b > 0.0),
+                bpm: rhythm
+                    .bpm
+                    .map(|b| b as f64)
+                    .filter(|b| b.is_finite() && *b > 0.0),
                 confidence: finite_or_zero(rhythm.confidence as f64).clamp(0.0, 1.0),
             },
-            beats: rhythm.beats.iter().map(|&b| b as f64).filter(|b| b.is_finite()).collect(),
+            beats: rhythm
+                .beats
+                .iter()
+                .map(|&b| b as f64)
+                .filter(|b| b.is_finite())
+                .collect(),
             onset_rate: finite_or_zero(rhythm.onset_rate as f64),
             tuning: Tuning {
                 cents: finite_or_zero(tonal.tuning_cents as f64),
-                reference_hz: if tonal.reference_hz.is_finite() { tonal.reference_hz as f64 } else { 440.0 },
+                reference_hz: if tonal.reference_hz.is_finite() {
+                    tonal.reference_hz as f64
+                } else {
+                    440.0
+                },
             },
-            chroma: VecStat { mean: chroma_mean_std.0, std: chroma_mean_std.1 },
+            chroma: VecStat {
+                mean: chroma_mean_std.0,
+                std: chroma_mean_std.1,
+            },
             key: KeyRecord {
                 tonic: tonal.key.tonic.to_string(),
                 mode: tonal.key.mode.to_string(),
@@ -325,8 +347,14 @@ impl FeatureExtractor {
             let mut kept = std::mem::take(&mut self.kept);
             kept.n_frames = n;
             kept.onset_strength = onset_env;
-            kept.chroma = tonal.chroma.iter().flat_map(|r| r.iter().copied()).collect();
-            kept.times = (0..n).map(|t| (t * self.hop) as f32 / self.sr as f32).collect();
+            kept.chroma = tonal
+                .chroma
+                .iter()
+                .flat_map(|r| r.iter().copied())
+                .collect();
+            kept.times = (0..n)
+                .map(|t| (t * self.hop) as f32 / self.sr as f32)
+                .collect();
             Some(kept)
         } else {
             None
@@ -382,7 +410,8 @@ impl FrameSink for FeatureExtractor {
             self.max_mel = self.max_mel.max(db);
             self.mel_db.push(db);
         }
-        self.contrast.peaks_valleys(s, &mut self.peak, &mut self.valley);
+        self.contrast
+            .peaks_valleys(s, &mut self.peak, &mut self.valley);
         for b in 0..N_CONTRAST {
             let (p, v) = (power_db(self.peak[b]), power_db(self.valley[b]));
             self.max_peak = self.max_peak.max(p);

@@ -17,7 +17,9 @@
 
 /// Bin frequencies `f[k] = k·sr/n_fft` in Hz.
 pub fn bin_frequencies(sr: u32, n_fft: usize) -> Vec<f32> {
-    (0..=n_fft / 2).map(|k| (k as f64 * sr as f64 / n_fft as f64) as f32).collect()
+    (0..=n_fft / 2)
+        .map(|k| (k as f64 * sr as f64 / n_fft as f64) as f32)
+        .collect()
 }
 
 /// The sum `Σ S[k]` as librosa's `normalize(norm=1)` uses it (f64 accumulation).
@@ -31,7 +33,11 @@ pub fn centroid(s: &[f32], freqs: &[f32]) -> f32 {
     if t < f32::MIN_POSITIVE as f64 {
         return 0.0;
     }
-    (s.iter().zip(freqs).map(|(&a, &f)| a as f64 * f as f64).sum::<f64>() / t) as f32
+    (s.iter()
+        .zip(freqs)
+        .map(|(&a, &f)| a as f64 * f as f64)
+        .sum::<f64>()
+        / t) as f32
 }
 
 /// Spectral bandwidth (p = 2) in Hz around `centroid`. 0 for silence.
@@ -41,7 +47,12 @@ pub fn bandwidth(s: &[f32], freqs: &[f32], centroid: f32) -> f32 {
         return 0.0;
     }
     let c = centroid as f64;
-    let v: f64 = s.iter().zip(freqs).map(|(&a, &f)| a as f64 * (f as f64 - c).powi(2)).sum::<f64>() / t;
+    let v: f64 = s
+        .iter()
+        .zip(freqs)
+        .map(|(&a, &f)| a as f64 * (f as f64 - c).powi(2))
+        .sum::<f64>()
+        / t;
     v.sqrt() as f32
 }
 
@@ -102,13 +113,17 @@ pub struct Contrast {
 impl Contrast {
     /// Plans the bands for `sr`, `n_fft`, `fmin` Hz, `n_bands` bands and `quantile`.
     pub fn new(sr: u32, n_fft: usize, fmin: f64, n_bands: usize, quantile: f64) -> Self {
-        let freqs: Vec<f64> = (0..=n_fft / 2).map(|k| k as f64 * sr as f64 / n_fft as f64).collect();
+        let freqs: Vec<f64> = (0..=n_fft / 2)
+            .map(|k| k as f64 * sr as f64 / n_fft as f64)
+            .collect();
         let n_bins = freqs.len();
         let mut edges = vec![0.0];
         edges.extend((0..=n_bands).map(|i| fmin * 2f64.powi(i as i32)));
         let mut bands = Vec::with_capacity(n_bands + 1);
         for k in 0..=n_bands {
-            let inside: Vec<usize> = (0..n_bins).filter(|&i| freqs[i] >= edges[k] && freqs[i] <= edges[k + 1]).collect();
+            let inside: Vec<usize> = (0..n_bins)
+                .filter(|&i| freqs[i] >= edges[k] && freqs[i] <= edges[k + 1])
+                .collect();
             let (mut lo, mut hi) = match (inside.first(), inside.last()) {
                 (Some(&a), Some(&b)) => (a, b + 1),
                 _ => (0, 0),
@@ -120,12 +135,19 @@ impl Contrast {
                 hi = n_bins;
             }
             let count = hi - lo;
-            let used = if k < n_bands { count.saturating_sub(1) } else { count };
+            let used = if k < n_bands {
+                count.saturating_sub(1)
+            } else {
+                count
+            };
             let q = ((quantile * count as f64).round_ties_even() as usize).max(1);
             bands.push((lo, used, q));
         }
         let widest = bands.iter().map(|b| b.1).max().unwrap_or(0);
-        Contrast { bands, scratch: Vec::with_capacity(widest) }
+        Contrast {
+            bands,
+            scratch: Vec::with_capacity(widest),
+        }
     }
 
     /// Number of rows (`n_bands + 1`).
@@ -186,7 +208,15 @@ mod tests {
     #[test]
     fn contrast_band_layout_matches_librosa() {
         let c = Contrast::new(22050, 2048, 200.0, 6, 0.02);
-        let expect = [(0, 18, 1), (18, 19, 1), (37, 37, 1), (74, 74, 2), (148, 149, 3), (297, 297, 6), (594, 431, 9)];
+        let expect = [
+            (0, 18, 1),
+            (18, 19, 1),
+            (37, 37, 1),
+            (74, 74, 2),
+            (148, 149, 3),
+            (297, 297, 6),
+            (594, 431, 9),
+        ];
         assert_eq!(c.bands, expect);
     }
 }

@@ -66,7 +66,9 @@ mod tests {
 
     #[test]
     fn alternating_signal_crosses_every_sample() {
-        let x: Vec<f32> = (0..4096).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let x: Vec<f32> = (0..4096)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         let mut z = Zcr::default();
         z.audio(&x);
         let frame = &x[0..2048];

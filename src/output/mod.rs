@@ -16,4 +16,4 @@
 pub mod jsonl;
 pub mod npz;
 
-pub use jsonl::{record_line, JsonlWriter};
+pub use jsonl::{JsonlWriter, record_line};

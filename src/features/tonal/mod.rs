@@ -53,7 +53,11 @@ impl TonalAnalyzer {
             chroma: vec![[0.0; 12]; self.frames],
             chroma_mean: [0.0; 12],
             chroma_std: [0.0; 12],
-            key: Key { tonic: "C", mode: "major", confidence: 0.0 },
+            key: Key {
+                tonic: "C",
+                mode: "major",
+                confidence: 0.0,
+            },
         }
     }
 }
