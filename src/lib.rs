@@ -27,6 +27,7 @@ pub mod error;
 pub mod features;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod summary;
 
 pub use analyzer::{
