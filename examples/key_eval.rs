@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --example key_eval -- DIR [OUT.json] [--profiles PROFILES.json]
 //! ```
-//! `--profiles` also writes, per file, the tuning and the track-level HPCP and bass profiles
+//! `--profiles` also writes, per file, the tuning and the track-level HPCP and mean chroma
 //! (for studying key-profile methods offline). Prints timing: total wall time, audio seconds
 //! and the share spent inside the tonal stage.
 
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use leitmotif::dsp::Frame;
-use leitmotif::features::tonal::TonalAnalyzer;
+use leitmotif::features::tonal::{TonalAnalyzer, TonalConfig};
 use leitmotif::{AnalysisConfig, Analyzer, FrameSink};
 
 struct Sink {
@@ -28,7 +28,16 @@ impl FrameSink for Sink {
         let t = Instant::now();
         match &mut self.tonal {
             Some(a) => a.reset(),
-            None => self.tonal = Some(TonalAnalyzer::new(sr, n_fft, hop)),
+            None => {
+                let mut cfg = TonalConfig::default();
+                if let Some(h) = std::env::var("LM_HARM").ok().and_then(|v| v.parse().ok()) {
+                    cfg.hpcp.harmonics = h;
+                }
+                if let Some(q) = std::env::var("LM_POW").ok().and_then(|v| v.parse().ok()) {
+                    cfg.hpcp.magnitude_power = q;
+                }
+                self.tonal = Some(TonalAnalyzer::with_config(sr, n_fft, hop, cfg))
+            }
         }
         self.spent += t.elapsed();
     }
@@ -128,7 +137,7 @@ fn main() {
         );
         prof.insert(
             name,
-            serde_json::json!({"tuning_cents": r.tuning_cents, "hpcp": r.hpcp, "bass": r.bass_pcp,
+            serde_json::json!({"tuning_cents": r.tuning_cents, "hpcp": r.hpcp,
                 "chroma_mean": r.chroma_mean}),
         );
     }

@@ -9,15 +9,13 @@
 //!    (`p = ½(α−γ)/(α−2β+γ)`, `f = (k+p)·sr/N`, `A_dB = β − ¼(α−γ)p`). At most 100, the loudest.
 //! 2. **Harmonic summation**: each peak `(f, a)` contributes to the pitch classes of the
 //!    fundamentals it could be the `h`-th harmonic of, `f/h`, `h = 1 … 4`, with weight
-//!    `a² · s^(h−1)`, `s = 0.6`.
+//!    `a · s^(h−1)`, `s = 0.6`. (Gómez weights by the energy `a²`; on leitmotif's tuning set the
+//!    magnitude `a` gave a clearly better key accuracy, 0.988 against 0.933 leave-one-out, because
+//!    loud low notes dominate less.)
 //! 3. **Weighting window**: a contribution at pitch `p = 12·log2(f/h / 440)` (semitones re A4)
 //!    is spread over the 10-cent bins `j` of a 120-bin octave with `cos²(π·d / l)`, `d` the
 //!    distance in semitones, `|d| ≤ l/2`, `l = 4/3` semitone.
 //! 4. The frame vector is divided by its maximum ("unitMax") and added to the track sum.
-//!
-//! A second 120-bin profile, the **bass** profile, takes peaks between 30 and 220 Hz with
-//! `h = 1` only (scaled by the same per-frame factor): the bass line of tonal music dwells on
-//! the tonic more than on any other pitch class.
 //!
 //! The profiles are kept at 10-cent resolution relative to A440 and folded to 12 pitch classes
 //! only at the end ([`fold`]), once the tuning is known, so no audio and no per-frame rows are
@@ -48,13 +46,13 @@ pub struct HpcpConfig {
     /// Peak search range in Hz.
     pub fmin: f32,
     pub fmax: f32,
-    /// Bass profile range in Hz.
-    pub bass_fmax: f32,
+    /// Exponent `q` of the peak weight `a^q`: 1 (magnitude, the default) or 2 (energy, as in Gómez).
+    pub magnitude_power: f32,
 }
 
 impl Default for HpcpConfig {
     fn default() -> Self {
-        HpcpConfig { n_fft: 0, harmonics: 4, harmonic_decay: 0.6, fmin: 40.0, fmax: 5000.0, bass_fmax: 220.0 }
+        HpcpConfig { n_fft: 0, harmonics: 4, harmonic_decay: 0.6, fmin: 40.0, fmax: 5000.0, magnitude_power: 1.0 }
     }
 }
 
@@ -77,14 +75,11 @@ pub struct Hpcp {
     mag: Vec<f32>,
     peaks: Vec<(f32, f32)>,
     frame_hpcp: [f32; RES],
-    frame_bass: [f32; RES],
     buf: Vec<f32>,
     start: usize,
     silence_floor: f32,
     /// Track sums of the unit-max frame profiles.
     pub profile: [f64; RES],
-    /// Track sum of the bass profiles.
-    pub bass: [f64; RES],
     /// Frames that contributed (not silent).
     pub frames: usize,
 }
@@ -133,12 +128,10 @@ impl Hpcp {
             window,
             cfg,
             frame_hpcp: [0.0; RES],
-            frame_bass: [0.0; RES],
             buf: Vec::with_capacity(n_fft * 4),
             start: 0,
             silence_floor,
             profile: [0.0; RES],
-            bass: [0.0; RES],
             frames: 0,
         }
     }
@@ -153,7 +146,6 @@ impl Hpcp {
         self.buf.clear();
         self.start = 0;
         self.profile = [0.0; RES];
-        self.bass = [0.0; RES];
         self.frames = 0;
     }
 
@@ -198,7 +190,7 @@ impl Hpcp {
             *m = c.norm();
         }
         let bin_hz = self.sr / self.n_fft as f32;
-        let k_lo = ((self.cfg.fmin.min(30.0) / bin_hz).floor() as usize).max(1);
+        let k_lo = ((self.cfg.fmin / bin_hz).floor() as usize).max(1);
         let k_hi = ((self.cfg.fmax / bin_hz).ceil() as usize).min(self.mag.len() - 2);
         for &m in &self.mag[k_lo..=k_hi] {
             mx = mx.max(m);
@@ -226,16 +218,9 @@ impl Hpcp {
             self.peaks.truncate(MAX_PEAKS);
         }
         self.frame_hpcp = [0.0; RES];
-        self.frame_bass = [0.0; RES];
         let h_max = self.cfg.harmonics.max(1);
         for &(f, a) in &self.peaks {
-            let e = a * a;
-            if f <= self.cfg.bass_fmax {
-                spread(&mut self.frame_bass, f, e);
-            }
-            if f < self.cfg.fmin {
-                continue;
-            }
+            let e = a.powf(self.cfg.magnitude_power);
             let mut w = e;
             for h in 1..=h_max {
                 let f0 = f / h as f32;
@@ -252,9 +237,6 @@ impl Hpcp {
         }
         let inv = 1.0 / fmx as f64;
         for (acc, v) in self.profile.iter_mut().zip(&self.frame_hpcp) {
-            *acc += *v as f64 * inv;
-        }
-        for (acc, v) in self.bass.iter_mut().zip(&self.frame_bass) {
             *acc += *v as f64 * inv;
         }
         self.frames += 1;

@@ -39,7 +39,7 @@ use chroma::ChromaFilterbank;
 use hpcp::{Hpcp, HpcpConfig};
 use tuning::PitchCandidates;
 
-pub use key::PITCH_CLASSES;
+pub use key::{KeyProfile, PITCH_CLASSES};
 
 /// Key estimate.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +65,6 @@ pub struct TonalResult {
     pub chroma_std: [f32; 12],
     /// Track-level harmonic pitch-class profile (C first, max = 1; zeros for silence).
     pub hpcp: [f32; 12],
-    /// Track-level bass pitch-class profile (C first, max = 1; zeros when no bass).
-    pub bass_pcp: [f32; 12],
     pub key: Key,
 }
 
@@ -77,11 +75,13 @@ pub struct TonalConfig {
     pub tuning_buffer_s: f64,
     /// The key-finding HPCP.
     pub hpcp: HpcpConfig,
+    /// Key profiles.
+    pub key_profile: KeyProfile,
 }
 
 impl Default for TonalConfig {
     fn default() -> Self {
-        TonalConfig { tuning_buffer_s: 120.0, hpcp: HpcpConfig::default() }
+        TonalConfig { tuning_buffer_s: 120.0, hpcp: HpcpConfig::default(), key_profile: KeyProfile::default() }
     }
 }
 
@@ -101,6 +101,7 @@ pub struct TonalAnalyzer {
     fb: Option<ChromaFilterbank>,
     chroma: Vec<[f32; 12]>,
     hpcp: Hpcp,
+    key_profile: KeyProfile,
 }
 
 impl TonalAnalyzer {
@@ -124,6 +125,7 @@ impl TonalAnalyzer {
             fb: None,
             chroma: Vec::new(),
             hpcp: Hpcp::new(sr, config.hpcp),
+            key_profile: config.key_profile,
         }
     }
 
@@ -205,8 +207,7 @@ impl TonalAnalyzer {
         let chroma_mean = mean.map(|v| v as f32);
         let chroma_std = sq.map(|v| if n > 0 { (v / n as f64).sqrt() as f32 } else { 0.0 });
         let pcp = hpcp::fold(&self.hpcp.profile, cents);
-        let bass = hpcp::fold(&self.hpcp.bass, cents);
-        let key = key::estimate(&pcp, &bass);
+        let key = key::estimate(&pcp, self.key_profile);
         TonalResult {
             tuning_cents: cents as f32,
             reference_hz: tuning::bins_to_reference_hz(bins) as f32,
@@ -214,7 +215,6 @@ impl TonalAnalyzer {
             chroma_mean,
             chroma_std,
             hpcp: unit_max(&pcp),
-            bass_pcp: unit_max(&bass),
             key,
         }
     }
