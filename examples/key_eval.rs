@@ -33,10 +33,17 @@ impl FrameSink for Sink {
                 if let Some(h) = std::env::var("LM_HARM").ok().and_then(|v| v.parse().ok()) {
                     cfg.hpcp.harmonics = h;
                 }
+                if let Some(w) = std::env::var("LM_OPEN_W").ok().and_then(|v| v.parse().ok()) {
+                    cfg.opening_weight = w;
+                }
                 if let Some(q) = std::env::var("LM_POW").ok().and_then(|v| v.parse().ok()) {
                     cfg.hpcp.magnitude_power = q;
                 }
-                self.tonal = Some(TonalAnalyzer::with_config(sr, n_fft, hop, cfg))
+                let mut a = TonalAnalyzer::with_config(sr, n_fft, hop, cfg);
+                if std::env::var("LM_RECORD").is_ok() {
+                    a.debug_record_hpcp_frames();
+                }
+                self.tonal = Some(a)
             }
         }
         self.spent += t.elapsed();
@@ -138,7 +145,8 @@ fn main() {
         prof.insert(
             name,
             serde_json::json!({"tuning_cents": r.tuning_cents, "hpcp": r.hpcp,
-                "chroma_mean": r.chroma_mean}),
+                "chroma_mean": r.chroma_mean,
+                "frames": sink.tonal.as_ref().map(|a| a.debug_hpcp_frames()).unwrap_or_default()}),
         );
     }
     let write = |p: &Path, v: &serde_json::Value| {

@@ -15,7 +15,9 @@
 //! 3. **Weighting window**: a contribution at pitch `p = 12·log2(f/h / 440)` (semitones re A4)
 //!    is spread over the 10-cent bins `j` of a 120-bin octave with `cos²(π·d / l)`, `d` the
 //!    distance in semitones, `|d| ≤ l/2`, `l = 4/3` semitone.
-//! 4. The frame vector is divided by its maximum ("unitMax") and added to the track sum.
+//! 4. The frame vector is divided by its maximum ("unitMax") and added to the track sum, and,
+//!    for the first 1.5 s of sound (`opening_s`, counted from the first frame above −90 dBFS),
+//!    to the **opening** sum, which the key estimate uses as a second opinion (see [`super::key`]).
 //!
 //! The profiles are kept at 10-cent resolution relative to A440 and folded to 12 pitch classes
 //! only at the end ([`fold`]), once the tuning is known, so no audio and no per-frame rows are
@@ -46,13 +48,15 @@ pub struct HpcpConfig {
     /// Peak search range in Hz.
     pub fmin: f32,
     pub fmax: f32,
+    /// Length in seconds of the opening profile ([`Hpcp::opening`]).
+    pub opening_s: f32,
     /// Exponent `q` of the peak weight `a^q`: 1 (magnitude, the default) or 2 (energy, as in Gómez).
     pub magnitude_power: f32,
 }
 
 impl Default for HpcpConfig {
     fn default() -> Self {
-        HpcpConfig { n_fft: 0, harmonics: 4, harmonic_decay: 0.6, fmin: 40.0, fmax: 5000.0, magnitude_power: 1.0 }
+        HpcpConfig { n_fft: 0, harmonics: 4, harmonic_decay: 0.6, fmin: 40.0, fmax: 5000.0, magnitude_power: 1.0, opening_s: 1.5 }
     }
 }
 
@@ -75,13 +79,22 @@ pub struct Hpcp {
     mag: Vec<f32>,
     peaks: Vec<(f32, f32)>,
     frame_hpcp: [f32; RES],
+    cos2: Vec<f32>,
+    log2_h: Vec<f32>,
     buf: Vec<f32>,
     start: usize,
     silence_floor: f32,
     /// Track sums of the unit-max frame profiles.
     pub profile: [f64; RES],
+    /// Sum of the unit-max frame profiles of the opening: the first `opening_s` seconds
+    /// counted from the first non-silent frame.
+    pub opening: [f64; RES],
+    opening_frames: usize,
     /// Frames that contributed (not silent).
     pub frames: usize,
+    /// When `Some`, every frame's unit-max profile is appended (for offline studies only).
+    #[doc(hidden)]
+    pub record: Option<Vec<[f32; RES]>>,
 }
 
 impl std::fmt::Debug for Hpcp {
@@ -110,11 +123,13 @@ impl Hpcp {
             ((0.186 * sr as f64).log2().round().exp2() as usize).clamp(256, 1 << 16)
         };
         let hop = n_fft / 2;
+        let cfg_opening_s = cfg.opening_s;
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
         let window = blackman_harris(n_fft);
         let wsum: f32 = window.iter().sum();
         // −90 dBFS: a full-scale sine peaks at wsum/2.
         let silence_floor = wsum / 2.0 * 10f32.powf(-90.0 / 20.0);
+        let log2_h = (1..=cfg.harmonics.max(1)).map(|h| RES as f32 * (h as f32).log2()).collect();
         Hpcp {
             sr: sr as f32,
             n_fft,
@@ -128,11 +143,16 @@ impl Hpcp {
             window,
             cfg,
             frame_hpcp: [0.0; RES],
+            cos2: cos2_table(),
+            log2_h,
             buf: Vec::with_capacity(n_fft * 4),
             start: 0,
             silence_floor,
             profile: [0.0; RES],
             frames: 0,
+            opening: [0.0; RES],
+            opening_frames: (cfg_opening_s.max(0.0) as f64 * sr as f64 / hop as f64).floor() as usize,
+            record: None,
         }
     }
 
@@ -146,7 +166,11 @@ impl Hpcp {
         self.buf.clear();
         self.start = 0;
         self.profile = [0.0; RES];
+        self.opening = [0.0; RES];
         self.frames = 0;
+        if let Some(r) = &mut self.record {
+            r.clear();
+        }
     }
 
     /// Feeds the next samples of the mono analysis-rate signal.
@@ -186,8 +210,9 @@ impl Hpcp {
         }
         let _ = self.fft.process_with_scratch(&mut self.windowed, &mut self.spectrum, &mut self.scratch);
         let mut mx = 0.0f32;
+        // Power |X|² (no square root per bin); peaks are interpolated on its dB values.
         for (m, c) in self.mag.iter_mut().zip(&self.spectrum) {
-            *m = c.norm();
+            *m = c.norm_sqr();
         }
         let bin_hz = self.sr / self.n_fft as f32;
         let k_lo = ((self.cfg.fmin / bin_hz).floor() as usize).max(1);
@@ -195,17 +220,17 @@ impl Hpcp {
         for &m in &self.mag[k_lo..=k_hi] {
             mx = mx.max(m);
         }
-        if mx < self.silence_floor {
+        if mx < self.silence_floor * self.silence_floor {
             return;
         }
-        let floor = mx * 10f32.powf(-PEAK_RANGE_DB / 20.0);
+        let floor = mx * 10f32.powf(-PEAK_RANGE_DB / 10.0);
         self.peaks.clear();
         for k in k_lo..=k_hi {
             let b = self.mag[k];
             if b <= floor || b <= self.mag[k - 1] || b < self.mag[k + 1] {
                 continue;
             }
-            let to_db = |v: f32| 20.0 * v.max(1e-20).log10();
+            let to_db = |v: f32| 10.0 * v.max(1e-30).log10();
             let (al, be, ga) = (to_db(self.mag[k - 1]), to_db(b), to_db(self.mag[k + 1]));
             let den = al - 2.0 * be + ga;
             let p = if den.abs() > 1e-12 { (0.5 * (al - ga) / den).clamp(-0.5, 0.5) } else { 0.0 };
@@ -219,15 +244,16 @@ impl Hpcp {
         }
         self.frame_hpcp = [0.0; RES];
         let h_max = self.cfg.harmonics.max(1);
+        let f_low = self.cfg.fmin * 0.5;
         for &(f, a) in &self.peaks {
-            let e = a.powf(self.cfg.magnitude_power);
-            let mut w = e;
+            let mut w = if self.cfg.magnitude_power == 1.0 { a } else { a.powf(self.cfg.magnitude_power) };
+            let pos = RES as f32 * (f / 440.0).log2();
             for h in 1..=h_max {
-                let f0 = f / h as f32;
-                if f0 < self.cfg.fmin * 0.5 {
+                if f / (h as f32) < f_low {
                     break;
                 }
-                spread(&mut self.frame_hpcp, f0, w);
+                // 120·log2(f/h / 440) = pos − 120·log2(h)
+                spread(&mut self.frame_hpcp, &self.cos2, pos - self.log2_h[h - 1], w);
                 w *= self.cfg.harmonic_decay;
             }
         }
@@ -239,20 +265,45 @@ impl Hpcp {
         for (acc, v) in self.profile.iter_mut().zip(&self.frame_hpcp) {
             *acc += *v as f64 * inv;
         }
+        if self.frames < self.opening_frames {
+            for (acc, v) in self.opening.iter_mut().zip(&self.frame_hpcp) {
+                *acc += *v as f64 * inv;
+            }
+        }
+        if let Some(rec) = &mut self.record {
+            rec.push(self.frame_hpcp.map(|v| (v as f64 * inv) as f32));
+        }
         self.frames += 1;
     }
 }
 
-/// Adds energy `e` at frequency `f` to a 120-bin octave profile (bin 0 = A), weighted by the
-/// cos² window of width `l = 4/3` semitone.
-fn spread(profile: &mut [f32; RES], f: f32, e: f32) {
-    let pos = RES as f32 * (f / 440.0).log2();
+/// Steps per 10-cent bin of the tabulated cos² window.
+const TABLE_STEPS: f32 = 64.0;
+
+/// The weighting window `cos²(π·d/l)` tabulated at `1/TABLE_STEPS` of a 10-cent bin for
+/// `d = 0 … l/2` (the window is even).
+fn cos2_table() -> Vec<f32> {
+    let n = (HALF_WIDTH * TABLE_STEPS).ceil() as usize + 2;
+    (0..n)
+        .map(|i| {
+            let d = (i as f64 / TABLE_STEPS as f64 / 10.0).min(HALF_WIDTH as f64 / 10.0); // semitones
+            (std::f64::consts::PI * d / (4.0 / 3.0)).cos().powi(2) as f32
+        })
+        .collect()
+}
+
+/// Adds weight `e` at pitch `pos` (in 10-cent bins above A440) to a 120-bin octave profile,
+/// weighted by the cos² window of width `l = 4/3` semitone.
+fn spread(profile: &mut [f32; RES], table: &[f32], pos: f32, e: f32) {
+    let pos = pos.rem_euclid(RES as f32);
     let lo = (pos - HALF_WIDTH).ceil() as i32;
     let hi = (pos + HALF_WIDTH).floor() as i32;
+    let n = RES as i32;
     for j in lo..=hi {
-        let d = (j as f32 - pos) / 10.0; // semitones
-        let c = (std::f32::consts::PI * d / (4.0 / 3.0)).cos();
-        profile[j.rem_euclid(RES as i32) as usize] += e * c * c;
+        let d = ((j as f32 - pos).abs() * TABLE_STEPS) as usize;
+        let c = table[d.min(table.len() - 1)];
+        let idx = if j < 0 { j + n } else if j >= n { j - n } else { j };
+        profile[idx as usize] += e * c;
     }
 }
 

@@ -106,13 +106,23 @@ pub fn key_scores(x: &[f64; 12], profile: KeyProfile) -> [[f64; 12]; 2] {
     out
 }
 
-/// Estimates the key of a track from its 12-bin pitch-class profile (C first).
+/// Estimates the key of a track from its 12-bin pitch-class profile `x` (C first) alone.
 pub fn estimate(x: &[f64; 12], profile: KeyProfile) -> Key {
+    estimate_with_opening(x, &[0.0; 12], 0.0, profile)
+}
+
+/// Estimates the key from the track profile `x` and the opening profile `opening` (both C
+/// first): `argmax_{k,m} r_x(k, m) + w · r_opening(k, m)`.
+pub fn estimate_with_opening(x: &[f64; 12], opening: &[f64; 12], w: f64, profile: KeyProfile) -> Key {
     let clean = x.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
+    let open = opening.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
+    let w = if w.is_finite() { w.max(0.0) } else { 0.0 };
     let scores = key_scores(&clean, profile);
+    let open_scores = key_scores(&open, profile);
     let (mut best_r, mut best_t, mut best_m) = (f64::NEG_INFINITY, 0, 0);
-    for (m, row) in scores.iter().enumerate() {
-        for (t, &r) in row.iter().enumerate() {
+    for m in 0..2 {
+        for t in 0..12 {
+            let r = (scores[m][t] + w * open_scores[m][t]) / (1.0 + w);
             if r > best_r {
                 (best_r, best_t, best_m) = (r, t, m);
             }

@@ -77,11 +77,13 @@ pub struct TonalConfig {
     pub hpcp: HpcpConfig,
     /// Key profiles.
     pub key_profile: KeyProfile,
+    /// Weight `w` of the opening profile in the key score (0 disables it; see [`key`]).
+    pub opening_weight: f64,
 }
 
 impl Default for TonalConfig {
     fn default() -> Self {
-        TonalConfig { tuning_buffer_s: 120.0, hpcp: HpcpConfig::default(), key_profile: KeyProfile::default() }
+        TonalConfig { tuning_buffer_s: 120.0, hpcp: HpcpConfig::default(), key_profile: KeyProfile::default(), opening_weight: 1.0 }
     }
 }
 
@@ -102,6 +104,7 @@ pub struct TonalAnalyzer {
     chroma: Vec<[f32; 12]>,
     hpcp: Hpcp,
     key_profile: KeyProfile,
+    opening_weight: f64,
 }
 
 impl TonalAnalyzer {
@@ -126,6 +129,7 @@ impl TonalAnalyzer {
             chroma: Vec::new(),
             hpcp: Hpcp::new(sr, config.hpcp),
             key_profile: config.key_profile,
+            opening_weight: config.opening_weight,
         }
     }
 
@@ -172,6 +176,26 @@ impl TonalAnalyzer {
         self.fb = Some(fb);
     }
 
+    /// Offline studies: keep every HPCP frame (12 bins, folded with the final tuning at
+    /// [`Self::debug_hpcp_frames`]). Memory then grows with the track.
+    #[doc(hidden)]
+    pub fn debug_record_hpcp_frames(&mut self) {
+        self.hpcp.record = Some(Vec::new());
+    }
+
+    /// The recorded HPCP frames folded to 12 pitch classes (C first) with the track's tuning;
+    /// call after [`Self::finish`].
+    #[doc(hidden)]
+    pub fn debug_hpcp_frames(&self) -> Vec<[f32; 12]> {
+        let cents = tuning::bins_to_cents(self.tuning.unwrap_or(0.0));
+        self.hpcp
+            .record
+            .iter()
+            .flatten()
+            .map(|f| hpcp::fold(&f.map(|v| v as f64), cents).map(|v| v as f32))
+            .collect()
+    }
+
     /// The next chunk of the mono analysis-rate signal, in order.
     pub fn audio(&mut self, samples: &[f32]) {
         self.hpcp.push(samples);
@@ -207,7 +231,8 @@ impl TonalAnalyzer {
         let chroma_mean = mean.map(|v| v as f32);
         let chroma_std = sq.map(|v| if n > 0 { (v / n as f64).sqrt() as f32 } else { 0.0 });
         let pcp = hpcp::fold(&self.hpcp.profile, cents);
-        let key = key::estimate(&pcp, self.key_profile);
+        let opening = hpcp::fold(&self.hpcp.opening, cents);
+        let key = key::estimate_with_opening(&pcp, &opening, self.opening_weight, self.key_profile);
         TonalResult {
             tuning_cents: cents as f32,
             reference_hz: tuning::bins_to_reference_hz(bins) as f32,
