@@ -98,12 +98,7 @@ pub fn correlate(x: &[f64; 12], tonic: usize, profile: &[f64; 12]) -> f64 {
 /// The correlation of `x` with all 24 keys: `[mode][tonic]`, mode 0 = major, 1 = minor.
 pub fn key_scores(x: &[f64; 12], profile: KeyProfile) -> [[f64; 12]; 2] {
     let (maj, min) = profile.profiles();
-    let mut out = [[0.0; 12]; 2];
-    for t in 0..12 {
-        out[0][t] = correlate(x, t, maj);
-        out[1][t] = correlate(x, t, min);
-    }
-    out
+    [std::array::from_fn(|t| correlate(x, t, maj)), std::array::from_fn(|t| correlate(x, t, min))]
 }
 
 /// Estimates the key of a track from its 12-bin pitch-class profile `x` (C first) alone.

@@ -55,9 +55,13 @@ pub struct Key {
 /// Tonal description of a track.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TonalResult {
-    /// Deviation from A440 in cents.
+    /// Deviation from A440 in cents: `100 · librosa.estimate_tuning(y)` (piptrack on the
+    /// magnitude spectrogram).
     pub tuning_cents: f32,
-    /// Reference frequency of A4 in Hz.
+    /// The tuning `chroma_stft` uses, in cents: `100 · estimate_tuning(S=|X|²)` (piptrack on
+    /// the power spectrogram; biased towards the bin centres, see [`tuning`]).
+    pub chroma_tuning_cents: f32,
+    /// Reference frequency of A4 in Hz, `440 · 2^(tuning_cents/1200)`.
     pub reference_hz: f32,
     /// `chroma_stft` per frame (C first), one row of 12 per frame.
     pub chroma: Vec<[f32; 12]>,
@@ -97,9 +101,15 @@ pub struct TonalAnalyzer {
     /// Power frames waiting for the tuning (row-major, `n_bins` each).
     pending: Vec<f32>,
     pending_frames: usize,
+    /// piptrack candidates on the power spectrum (chroma_stft's tuning).
     cands: PitchCandidates,
-    /// Tuning in bins, once fixed.
+    /// piptrack candidates on the magnitude spectrum (`estimate_tuning(y)`, the reported tuning).
+    cands_mag: PitchCandidates,
+    magnitude: Vec<f32>,
+    /// chroma_stft's tuning in bins, once fixed.
     tuning: Option<f64>,
+    /// estimate_tuning(y) in bins, once fixed.
+    tuning_mag: Option<f64>,
     fb: Option<ChromaFilterbank>,
     chroma: Vec<[f32; 12]>,
     hpcp: Hpcp,
@@ -124,7 +134,10 @@ impl TonalAnalyzer {
             pending: Vec::new(),
             pending_frames: 0,
             cands: PitchCandidates::new(sr, n_fft),
+            cands_mag: PitchCandidates::new(sr, n_fft),
+            magnitude: vec![0.0; n_fft / 2 + 1],
             tuning: None,
+            tuning_mag: None,
             fb: None,
             chroma: Vec::new(),
             hpcp: Hpcp::new(sr, config.hpcp),
@@ -138,7 +151,9 @@ impl TonalAnalyzer {
         self.pending.clear();
         self.pending_frames = 0;
         self.cands.reset();
+        self.cands_mag.reset();
         self.tuning = None;
+        self.tuning_mag = None;
         self.fb = None;
         self.chroma.clear();
         self.hpcp.reset();
@@ -151,6 +166,9 @@ impl TonalAnalyzer {
             return;
         }
         self.cands.push_frame(power);
+        self.magnitude.clear();
+        self.magnitude.extend(power.iter().map(|p| p.max(0.0).sqrt()));
+        self.cands_mag.push_frame(&self.magnitude);
         let n = self.n_bins;
         if self.pending.capacity() == 0 {
             self.pending.reserve_exact(n * self.buffer_frames.min(4096));
@@ -173,6 +191,7 @@ impl TonalAnalyzer {
         self.pending = Vec::new();
         self.pending_frames = 0;
         self.tuning = Some(t);
+        self.tuning_mag = Some(self.cands_mag.estimate());
         self.fb = Some(fb);
     }
 
@@ -187,7 +206,7 @@ impl TonalAnalyzer {
     /// call after [`Self::finish`].
     #[doc(hidden)]
     pub fn debug_hpcp_frames(&self) -> Vec<[f32; 12]> {
-        let cents = tuning::bins_to_cents(self.tuning.unwrap_or(0.0));
+        let cents = tuning::bins_to_cents(self.tuning_mag.unwrap_or(0.0));
         self.hpcp
             .record
             .iter()
@@ -207,8 +226,9 @@ impl TonalAnalyzer {
             self.fix_tuning();
         }
         self.hpcp.finish();
-        let bins = self.tuning.unwrap_or(0.0);
+        let bins = self.tuning_mag.unwrap_or(0.0);
         let cents = tuning::bins_to_cents(bins);
+        let chroma_cents = tuning::bins_to_cents(self.tuning.unwrap_or(0.0));
         let n = self.chroma.len();
         let mut mean = [0.0f64; 12];
         let mut sq = [0.0f64; 12];
@@ -235,6 +255,7 @@ impl TonalAnalyzer {
         let key = key::estimate_with_opening(&pcp, &opening, self.opening_weight, self.key_profile);
         TonalResult {
             tuning_cents: cents as f32,
+            chroma_tuning_cents: chroma_cents as f32,
             reference_hz: tuning::bins_to_reference_hz(bins) as f32,
             chroma: std::mem::take(&mut self.chroma),
             chroma_mean,

@@ -137,7 +137,7 @@ pub fn pitch_tuning(freqs: impl Iterator<Item = f32>) -> f64 {
     let edge = |i: usize| -0.5 + i as f64 * 0.01;
     let mut any = false;
     for f in freqs {
-        if !(f > 0.0) {
+        if f.is_nan() || f <= 0.0 {
             continue;
         }
         // f32 arithmetic as in numpy for a float32 input.
