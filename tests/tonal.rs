@@ -18,6 +18,7 @@ fn fixture_dir() -> PathBuf {
 /// A minimal reader for numpy's uncompressed `.npz` (zip, stored entries) of little-endian
 /// `f4`/`f8` arrays. Returns name → (shape, values in C order).
 mod npz {
+    use std::collections::HashMap;
     
     pub type Array = (Vec<usize>, Vec<f64>);
 
