@@ -8,18 +8,16 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use crate::analyzer::{AnalysisConfig, Analyzer, FrameSink, TrackFeatures};
 use crate::error::{Error, Result};
 
 /// File extensions taken as audio when walking directories.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "aif", "aiff", "aifc", "caf", "flac", "mp3", "mp2", "mp1", "mpa", "aac", "m4a", "m4b", "mp4",
-    "alac", "ogg", "oga", "opus", "mka", "mkv", "webm", "weba",
+    "wav", "wave", "aif", "aiff", "aifc", "caf", "flac", "mp3", "mp2", "mp1", "mpa", "aac", "m4a",
+    "m4b", "mp4", "alac", "ogg", "oga", "opus", "mka", "mkv", "webm", "weba",
 ];
 
 /// True when the first bytes look like a container leitmotif can read.
@@ -75,11 +73,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     if depth > 64 {
         return;
     }
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
-        let name_hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let name_hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if name_hidden {
             continue;
         }
@@ -92,59 +95,27 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     }
 }
 
-/// Analyses one track, turning a panic into an [`Error::Internal`].
-pub fn analyze_guarded(
-    analyzer: &mut Option<Analyzer>,
-    config: &AnalysisConfig,
-    path: &Path,
-    sink: &mut dyn FrameSink,
-) -> Result<TrackFeatures> {
-    if analyzer.is_none() {
-        *analyzer = Some(Analyzer::new(config.clone())?);
-    }
-    let result = catch_unwind(AssertUnwindSafe(|| match analyzer.as_mut() {
-        Some(a) => a.run(path, sink),
-        None => Err(Error::Internal { path: path.to_path_buf(), cause: "no analyzer".into() }),
-    }));
-    match result {
-        Ok(r) => r,
-        Err(panic) => {
-            // The analyzer's buffers may be mid-update: plan a fresh one for the next track.
-            *analyzer = None;
-            let cause = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".into());
-            Err(Error::Internal { path: path.to_path_buf(), cause: format!("decoder panicked: {cause}") })
-        }
-    }
-}
-
-/// Analyses `paths` on `jobs` worker threads and calls `deliver(index, path, result)` for
-/// each track **in input order** on the calling thread. `make_sink` builds the per-track
-/// [`FrameSink`] (features) and `finish` turns it into whatever `deliver` receives.
-pub fn run<S, T, F, D>(
+/// Runs `process` over `paths` on `jobs` worker threads, each with its own state from
+/// `make_worker` (e.g. a [`crate::Pipeline`] holding FFT plans), and calls
+/// `deliver(index, path, result)` for each track **in input order** on the calling thread.
+pub fn run<W, T>(
     paths: &[PathBuf],
-    config: &AnalysisConfig,
     jobs: usize,
-    make_sink: impl Fn() -> S + Sync,
-    finish: F,
-    mut deliver: D,
+    make_worker: impl Fn() -> W + Sync,
+    process: impl Fn(&mut W, &Path) -> T + Sync,
+    mut deliver: impl FnMut(usize, &Path, T),
 ) -> Result<()>
 where
-    S: FrameSink,
     T: Send,
-    F: Fn(&Path, Result<TrackFeatures>, S) -> T + Sync,
-    D: FnMut(usize, &Path, T),
 {
-    Analyzer::new(config.clone())?; // validate once, up front
     let jobs = jobs.max(1).min(paths.len().max(1));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("leitmotif-worker-{i}"))
         .build()
-        .map_err(|e| Error::Config { cause: format!("cannot start {jobs} worker threads: {e}") })?;
+        .map_err(|e| Error::Config {
+            cause: format!("cannot start {jobs} worker threads: {e}"),
+        })?;
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::sync_channel::<(usize, T)>(jobs * 2);
     std::thread::scope(|scope| {
@@ -152,15 +123,13 @@ where
             pool.scope(|s| {
                 for _ in 0..jobs {
                     let tx = tx.clone();
-                    let (next, make_sink, finish) = (&next, &make_sink, &finish);
+                    let (next, make_worker, process) = (&next, &make_worker, &process);
                     s.spawn(move |_| {
-                        let mut analyzer: Option<Analyzer> = None;
+                        let mut worker = make_worker();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(path) = paths.get(i) else { break };
-                            let mut sink = make_sink();
-                            let result = analyze_guarded(&mut analyzer, config, path, &mut sink);
-                            let item = finish(path, result, sink);
+                            let item = process(&mut worker, path);
                             if tx.send((i, item)).is_err() {
                                 break;
                             }

@@ -26,6 +26,12 @@ pub mod dsp;
 pub mod error;
 pub mod features;
 pub mod output;
+pub mod pipeline;
+pub mod summary;
 
-pub use analyzer::{AnalysisConfig, AnalysisInfo, Analyzer, FrameSink, SourceRecord, TrackFeatures};
+pub use analyzer::{
+    AnalysisConfig, AnalysisInfo, Analyzer, FrameSink, SourceRecord, TrackFeatures,
+};
 pub use error::{Error, ErrorKind, Result};
+pub use features::extractor::{FeatureOptions, Features, FrameMatrices};
+pub use pipeline::{Pipeline, TrackAnalysis};

@@ -64,7 +64,11 @@ pub struct Chunk<'a> {
 }
 
 enum Inner {
-    Symphonia { format: Box<dyn FormatReader>, decoder: Box<dyn AudioDecoder>, track_id: u32 },
+    Symphonia {
+        format: Box<dyn FormatReader>,
+        decoder: Box<dyn AudioDecoder>,
+        track_id: u32,
+    },
     Opus(Box<OggOpusReader>),
 }
 
@@ -77,13 +81,17 @@ pub struct Decoder {
     warnings: Vec<String>,
     corrupt_packets: usize,
     frames_decoded: u64,
+    next_pts: Option<i64>,
     deadline: Option<(Instant, f64)>,
     finished: bool,
 }
 
 impl std::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decoder").field("path", &self.path).field("info", &self.info).finish()
+        f.debug_struct("Decoder")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish()
     }
 }
 
@@ -97,7 +105,9 @@ fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()> {
     if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&rate) {
         return Err(Error::InvalidStream {
             path: path.to_path_buf(),
-            cause: format!("sample rate {rate} Hz (supported: {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)"),
+            cause: format!(
+                "sample rate {rate} Hz (supported: {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)"
+            ),
         });
     }
     Ok(())
@@ -118,11 +128,15 @@ impl Decoder {
             return Err(Error::io(path, std::io::Error::other("is a directory")));
         }
         if meta.len() == 0 {
-            return Err(Error::UnsupportedFormat { path: path.to_path_buf(), cause: "the file is empty".into() });
+            return Err(Error::UnsupportedFormat {
+                path: path.to_path_buf(),
+                cause: "the file is empty".into(),
+            });
         }
         let mut head = [0u8; 128];
         let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
-        file.seek(SeekFrom::Start(0)).map_err(|e| Error::io(path, e))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(path, e))?;
         if is_ogg_opus(&head[..n]) {
             return Self::open_opus(path, file);
         }
@@ -130,7 +144,8 @@ impl Decoder {
     }
 
     fn open_opus(path: &Path, file: File) -> Result<Self> {
-        let reader = OggOpusReader::new(Box::new(std::io::BufReader::new(file))).map_err(|e| opus_err(path, e))?;
+        let reader = OggOpusReader::new(Box::new(std::io::BufReader::new(file)))
+            .map_err(|e| opus_err(path, e))?;
         let info = SourceInfo {
             container: "ogg".into(),
             codec: "opus".into(),
@@ -148,22 +163,36 @@ impl Decoder {
             hint.with_extension(ext);
         }
         let format = symphonia::default::get_probe()
-            .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
             .map_err(|e| match e {
-                SymError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => Error::io(path, io),
-                other => Error::UnsupportedFormat { path: path.to_path_buf(), cause: other.to_string() },
+                SymError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => {
+                    Error::io(path, io)
+                }
+                other => Error::UnsupportedFormat {
+                    path: path.to_path_buf(),
+                    cause: other.to_string(),
+                },
             })?;
         let container = format.format_info().short_name.to_string();
         let track = format
             .default_track(TrackType::Audio)
             .or_else(|| format.first_track(TrackType::Audio))
-            .ok_or_else(|| Error::NoAudioTrack { path: path.to_path_buf() })?;
+            .ok_or_else(|| Error::NoAudioTrack {
+                path: path.to_path_buf(),
+            })?;
         let track_id = track.id;
         let params = track
             .codec_params
             .as_ref()
             .and_then(|p| p.audio())
-            .ok_or_else(|| Error::NoAudioTrack { path: path.to_path_buf() })?
+            .ok_or_else(|| Error::NoAudioTrack {
+                path: path.to_path_buf(),
+            })?
             .clone();
         let channels = params.channels.as_ref().map(|c| c.count());
         if let Some(ch) = channels {
@@ -185,7 +214,21 @@ impl Decoder {
             sample_rate: params.sample_rate.unwrap_or(0),
             channels: channels.unwrap_or(0),
         };
-        Ok(Self::with(path, info, Inner::Symphonia { format, decoder, track_id }))
+        let mut d = Self::with(
+            path,
+            info,
+            Inner::Symphonia {
+                format,
+                decoder,
+                track_id,
+            },
+        );
+        // Only native FLAC has sample-exact packet timestamps from the stream itself (frame
+        // headers); other demuxers count or estimate them, so a jump there proves nothing.
+        if d.info.container == "flac" {
+            d.next_pts = Some(i64::MIN);
+        }
+        Ok(d)
     }
 
     fn with(path: &Path, info: SourceInfo, inner: Inner) -> Self {
@@ -197,6 +240,7 @@ impl Decoder {
             warnings: Vec::new(),
             corrupt_packets: 0,
             frames_decoded: 0,
+            next_pts: None,
             deadline: None,
             finished: false,
         }
@@ -239,16 +283,39 @@ impl Decoder {
             if let Some((deadline, seconds)) = self.deadline
                 && Instant::now() > deadline
             {
-                return Err(Error::Timeout { path: self.path.clone(), seconds });
+                return Err(Error::Timeout {
+                    path: self.path.clone(),
+                    seconds,
+                });
             }
             let step = match &mut self.inner {
-                Inner::Symphonia { format, decoder, track_id } => {
-                    symphonia_step(format.as_mut(), decoder.as_mut(), *track_id, &mut self.buf)
-                }
+                Inner::Symphonia {
+                    format,
+                    decoder,
+                    track_id,
+                } => symphonia_step(
+                    format.as_mut(),
+                    decoder.as_mut(),
+                    *track_id,
+                    &mut self.next_pts,
+                    &mut self.buf,
+                ),
                 Inner::Opus(reader) => opus_step(reader, &mut self.buf),
             };
             match step {
-                Step::Audio { channels, rate } => {
+                Step::Audio {
+                    channels,
+                    rate,
+                    gap,
+                } => {
+                    if gap {
+                        self.corrupt_packets += 1;
+                        if self.corrupt_packets <= 3 {
+                            self.note(
+                                "damaged data skipped: the stream resumed after a gap".into(),
+                            );
+                        }
+                    }
                     if self.buf.is_empty() {
                         continue;
                     }
@@ -265,7 +332,11 @@ impl Decoder {
                         self.info.channels = channels;
                     }
                     self.frames_decoded += (self.buf.len() / channels) as u64;
-                    return Ok(Some(Chunk { samples: &self.buf, channels, sample_rate: self.info.sample_rate }));
+                    return Ok(Some(Chunk {
+                        samples: &self.buf,
+                        channels,
+                        sample_rate: self.info.sample_rate,
+                    }));
                 }
                 Step::Skip => continue,
                 Step::End => {
@@ -294,7 +365,10 @@ impl Decoder {
             self.note(format!("stream truncated: {cause}"));
             Ok(None)
         } else {
-            Err(Error::Decode { path: self.path.clone(), cause })
+            Err(Error::Decode {
+                path: self.path.clone(),
+                cause,
+            })
         }
     }
 
@@ -314,7 +388,11 @@ impl Decoder {
 }
 
 enum Step {
-    Audio { channels: usize, rate: u32 },
+    Audio {
+        channels: usize,
+        rate: u32,
+        gap: bool,
+    },
     Skip,
     End,
     BadPacket(String),
@@ -325,18 +403,29 @@ fn symphonia_step(
     format: &mut dyn FormatReader,
     decoder: &mut dyn AudioDecoder,
     track_id: u32,
+    next_pts: &mut Option<i64>,
     buf: &mut Vec<f32>,
 ) -> Step {
     let packet = match format.next_packet() {
         Ok(Some(p)) => p,
         Ok(None) => return Step::End,
-        Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Step::End,
+        Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Step::End;
+        }
         Err(SymError::DecodeError(msg)) => return Step::BadPacket(format!("demuxer: {msg}")),
         Err(SymError::ResetRequired) => return Step::End,
         Err(e) => return Step::Fatal(e.to_string()),
     };
     if packet.track_id != track_id {
         return Step::Skip;
+    }
+    // Demuxers resynchronise silently after damaged data; a jump in the packet timestamps
+    // is how the loss shows.
+    let pts = packet.pts.get();
+    let dur = packet.dur.get().min(i64::MAX as u64) as i64;
+    let gap = matches!(*next_pts, Some(expected) if expected != i64::MIN && pts > expected.saturating_add(dur / 2 + 1));
+    if next_pts.is_some() {
+        *next_pts = Some(pts.saturating_add(dur));
     }
     match decoder.decode(&packet) {
         Ok(audio) => {
@@ -347,7 +436,11 @@ fn symphonia_step(
                 return Step::Fatal("decoded audio has 0 channels".into());
             }
             audio.copy_to_vec_interleaved(buf);
-            Step::Audio { channels, rate }
+            Step::Audio {
+                channels,
+                rate,
+                gap,
+            }
         }
         Err(SymError::DecodeError(msg)) => Step::BadPacket(msg.to_string()),
         Err(SymError::IoError(e)) => Step::BadPacket(e.to_string()),
@@ -361,7 +454,11 @@ fn symphonia_step(
 
 fn opus_step(reader: &mut OggOpusReader, buf: &mut Vec<f32>) -> Step {
     match reader.next_packet(buf) {
-        Ok(true) => Step::Audio { channels: reader.channels(), rate: reader.sample_rate() },
+        Ok(true) => Step::Audio {
+            channels: reader.channels(),
+            rate: reader.sample_rate(),
+            gap: false,
+        },
         Ok(false) => Step::End,
         Err(OpusError::Decode(m)) | Err(OpusError::Malformed(m)) => Step::BadPacket(m),
         Err(e) => Step::Fatal(e.to_string()),

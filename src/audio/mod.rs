@@ -2,7 +2,6 @@
 
 pub mod decode;
 pub mod downmix;
-#[path = "/tmp/opus_stub.rs"]
 pub mod opus;
 pub mod resample;
 

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use leitmotif::batch;
+use leitmotif::output::npz::write_npz;
 use leitmotif::output::{JsonlWriter, record_line};
-use leitmotif::AnalysisConfig;
+use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
 
 #[derive(Args, Debug)]
 pub struct ExtractArgs {
@@ -18,6 +19,9 @@ pub struct ExtractArgs {
     /// Tracks analysed in parallel (default: all cores).
     #[arg(short, long)]
     jobs: Option<usize>,
+    /// Also write per-frame matrices, one .npz per track, into this directory.
+    #[arg(long, value_name = "DIR")]
+    frames: Option<PathBuf>,
     /// Analysis sample rate in Hz.
     #[arg(long, default_value_t = 22050)]
     sample_rate: u32,
@@ -36,6 +40,13 @@ pub fn run(args: ExtractArgs) -> i32 {
         timeout_s: args.timeout,
         ..AnalysisConfig::default()
     };
+    let options = FeatureOptions {
+        keep_frames: args.frames.is_some(),
+    };
+    if let Err(e) = Pipeline::new(config.clone(), options) {
+        eprintln!("leitmotif: {e}");
+        return 2;
+    }
     let paths = batch::discover(&args.inputs);
     let mut writer = match &args.output {
         Some(p) => match JsonlWriter::create(p, false) {
@@ -47,19 +58,40 @@ pub fn run(args: ExtractArgs) -> i32 {
         },
         None => JsonlWriter::stdout(),
     };
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let frames_dir = args.frames.clone();
     let mut failed = 0usize;
     let mut write_error = None;
     let result = batch::run(
         &paths,
-        &config,
         jobs,
-        || (),
-        |path, result, ()| {
-            let ok = result.is_ok();
-            (record_line(&path.to_string_lossy(), &result), ok)
+        || Pipeline::new(config.clone(), options),
+        |pipeline, path| {
+            let mut outcome = match pipeline {
+                Ok(p) => p.analyze(path),
+                Err(e) => Err(leitmotif::Error::Config {
+                    cause: e.to_string(),
+                }),
+            };
+            if let (Ok(a), Some(dir)) = (&mut outcome, &frames_dir)
+                && let Some(m) = a.frames.take()
+                && let Err(e) = write_npz(dir, path, &m)
+            {
+                a.record
+                    .warnings
+                    .push(format!("cannot write frames to {}: {e}", dir.display()));
+            }
+            let record = outcome.map(|a| a.record);
+            (
+                record_line(&path.to_string_lossy(), &record),
+                record.is_ok(),
+            )
         },
-        |_, _, (line, ok)| {
+        |_, _, (line, ok): (String, bool)| {
             if !ok {
                 failed += 1;
             }

@@ -36,7 +36,10 @@ pub fn record_line(path: &str, outcome: &Result<TrackFeatures, Error>) -> String
         Ok(features) => serde_json::to_string(&OkRecord { path, features }),
         Err(e) => serde_json::to_string(&ErrRecord {
             path,
-            error: ErrBody { kind: e.kind().as_str(), message: e.to_string() },
+            error: ErrBody {
+                kind: e.kind().as_str(),
+                message: e.to_string(),
+            },
         }),
     };
     // Serialising plain structs of strings and finite numbers cannot fail; fall back to an
@@ -58,7 +61,9 @@ pub struct JsonlWriter {
 impl JsonlWriter {
     /// Writes to standard output.
     pub fn stdout() -> Self {
-        JsonlWriter { out: Box::new(io::stdout()) }
+        JsonlWriter {
+            out: Box::new(io::stdout()),
+        }
     }
 
     /// Creates (truncates) `path`, or appends to it when `append` is set.
@@ -68,7 +73,9 @@ impl JsonlWriter {
         } else {
             File::create(path)?
         };
-        Ok(JsonlWriter { out: Box::new(file) })
+        Ok(JsonlWriter {
+            out: Box::new(file),
+        })
     }
 
     /// Writes one record line and flushes it.

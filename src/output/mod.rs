@@ -14,5 +14,6 @@
 //! and the cause.
 
 pub mod jsonl;
+pub mod npz;
 
-pub use jsonl::{record_line, JsonlWriter};
+pub use jsonl::{JsonlWriter, record_line};

@@ -1,0 +1,38 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline, TrackAnalysis};
+
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub fn analyze(path: &Path) -> leitmotif::Result<TrackAnalysis> {
+    Pipeline::new(AnalysisConfig::default(), FeatureOptions::default())
+        .unwrap()
+        .analyze(path)
+}
+
+/// Writes a mono or multichannel 32-bit float WAV.
+pub fn write_wav(path: &Path, sr: u32, channels: u16, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: sr,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for &s in samples {
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+pub fn sine(f: f64, sr: u32, seconds: f64, amp: f32) -> Vec<f32> {
+    let n = (seconds * sr as f64).round() as usize;
+    (0..n)
+        .map(|i| amp * (2.0 * std::f64::consts::PI * f * i as f64 / sr as f64).sin() as f32)
+        .collect()
+}
