@@ -36,6 +36,9 @@ impl FrameSink for Sink {
                 if let Some(w) = std::env::var("LM_OPEN_W").ok().and_then(|v| v.parse().ok()) {
                     cfg.opening_weight = w;
                 }
+                if let Some(h) = std::env::var("LM_HOP").ok().and_then(|v| v.parse().ok()) {
+                    cfg.hpcp.hop = h;
+                }
                 if let Some(q) = std::env::var("LM_POW").ok().and_then(|v| v.parse().ok()) {
                     cfg.hpcp.magnitude_power = q;
                 }
@@ -96,7 +99,10 @@ fn main() {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    ["wav", "flac", "mp3", "ogg", "m4a", "aac", "opus", "aiff", "aif"].contains(&e.to_ascii_lowercase().as_str())
+                    [
+                        "wav", "flac", "mp3", "ogg", "m4a", "aac", "opus", "aiff", "aif",
+                    ]
+                    .contains(&e.to_ascii_lowercase().as_str())
                 })
             })
             .collect(),
@@ -110,13 +116,21 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    let mut sink = Sink { tonal: None, power: Vec::new(), spent: Duration::ZERO };
+    let mut sink = Sink {
+        tonal: None,
+        power: Vec::new(),
+        spent: Duration::ZERO,
+    };
     let mut est = BTreeMap::new();
     let mut prof = BTreeMap::new();
     let (mut wall, mut tonal_t, mut audio_s) = (Duration::ZERO, Duration::ZERO, 0.0);
     let mut errors = 0;
     for f in &files {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
         let t0 = Instant::now();
         sink.spent = Duration::ZERO;
         let res = analyzer.run(Path::new(f), &mut sink);

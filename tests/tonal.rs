@@ -19,7 +19,7 @@ fn fixture_dir() -> PathBuf {
 /// `f4`/`f8` arrays. Returns name → (shape, values in C order).
 mod npz {
     use std::collections::HashMap;
-    
+
     pub type Array = (Vec<usize>, Vec<f64>);
 
     fn u16le(b: &[u8], at: usize) -> usize {
@@ -32,7 +32,12 @@ mod npz {
         let mut at = 0;
         while at + 30 <= b.len() && b[at..at + 4] == [0x50, 0x4b, 0x03, 0x04] {
             let method = u16le(&b, at + 8);
-            assert_eq!(method, 0, "{}: compressed npz entries are not supported", path.display());
+            assert_eq!(
+                method,
+                0,
+                "{}: compressed npz entries are not supported",
+                path.display()
+            );
             let name_len = u16le(&b, at + 26);
             let extra_len = u16le(&b, at + 28);
             let name = String::from_utf8_lossy(&b[at + 30..at + 30 + name_len]).to_string();
@@ -63,7 +68,10 @@ mod npz {
         let fortran = header.contains("'fortran_order': True");
         let shape_s = &header[header.find("'shape': (").unwrap() + 10..];
         let shape_s = &shape_s[..shape_s.find(')').unwrap()];
-        let shape: Vec<usize> = shape_s.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+        let shape: Vec<usize> = shape_s
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
         let n: usize = shape.iter().product();
         let d = &b[hstart + hlen..];
         let mut vals: Vec<f64> = (0..n)
@@ -132,7 +140,9 @@ fn chroma_rel_err(ours: &[[f32; 12]], reference: &(Vec<usize>, Vec<f64>)) -> f64
     let mut worst = 0.0f64;
     for t in 0..n {
         let scale = (0..12).map(|c| v[c * n + t].abs()).fold(0.0, f64::max);
-        let err = (0..12).map(|c| (ours[t][c] as f64 - v[c * n + t]).abs()).fold(0.0, f64::max);
+        let err = (0..12)
+            .map(|c| (ours[t][c] as f64 - v[c * n + t]).abs())
+            .fold(0.0, f64::max);
         let rel = if scale > 0.0 { err / scale } else { err };
         worst = worst.max(rel);
     }
@@ -153,7 +163,10 @@ fn tuning_and_chroma_stft_match_librosa_fixtures() {
         // chroma_stft's tuning: estimate_tuning on the power spectrogram.
         let t_ref = fx["tuning_power"].1[0];
         let t_ours = res.chroma_tuning_cents as f64 / 100.0;
-        assert!((t_ours - t_ref).abs() <= 0.01 + 1e-9, "{name}: tuning_power {t_ours} vs librosa {t_ref}");
+        assert!(
+            (t_ours - t_ref).abs() <= 0.01 + 1e-9,
+            "{name}: tuning_power {t_ours} vs librosa {t_ref}"
+        );
         // estimate_tuning(y): the same on the magnitude spectrogram; that is the reported tuning.
         let mut pc = PitchCandidates::new(SR, 2048);
         for m in &mags {
@@ -162,15 +175,24 @@ fn tuning_and_chroma_stft_match_librosa_fixtures() {
         let tm = pc.estimate();
         let tm_ref = fx["tuning"].1[0];
         let tr = res.tuning_cents as f64 / 100.0;
-        assert!((tr - tm_ref).abs() <= 0.01 + 1e-9, "{name}: reported tuning {tr} vs librosa {tm_ref}");
+        assert!(
+            (tr - tm_ref).abs() <= 0.01 + 1e-9,
+            "{name}: reported tuning {tr} vs librosa {tm_ref}"
+        );
         assert!((res.reference_hz as f64 - 440.0 * 2f64.powf(tr / 12.0)).abs() < 1e-3);
-        assert!((tm - tm_ref).abs() <= 0.01 + 1e-9, "{name}: tuning {tm} vs librosa {tm_ref}");
+        assert!(
+            (tm - tm_ref).abs() <= 0.01 + 1e-9,
+            "{name}: tuning {tm} vs librosa {tm_ref}"
+        );
         // Chroma: with our own tuning when it equals librosa's, else with librosa's tuning.
         let err = if (t_ours - t_ref).abs() < 1e-9 {
             chroma_rel_err(&res.chroma, &fx["chroma"])
         } else {
             let fb = ChromaFilterbank::new(SR, 2048, t_ref);
-            let ours: Vec<[f32; 12]> = mags.iter().map(|m| fb.apply(&m.iter().map(|v| v * v).collect::<Vec<_>>())).collect();
+            let ours: Vec<[f32; 12]> = mags
+                .iter()
+                .map(|m| fb.apply(&m.iter().map(|v| v * v).collect::<Vec<_>>()))
+                .collect();
             chroma_rel_err(&ours, &fx["chroma"])
         };
         report.push(format!(
@@ -220,7 +242,9 @@ fn through_the_analyzer_pipeline() {
     an.run(&fixture_dir().join("music.wav"), &mut sink).unwrap();
     let res = sink.0.unwrap().finish();
     let fx = npz::read(&fixture_dir().join("music.npz"));
-    assert!((res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() <= 0.01 + 1e-9);
+    assert!(
+        (res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() <= 0.01 + 1e-9
+    );
     assert!((res.tuning_cents as f64 / 100.0 - fx["tuning"].1[0]).abs() <= 0.01 + 1e-9);
     assert!(chroma_rel_err(&res.chroma, &fx["chroma"]) <= 1e-3);
     // C–Am–F–G in C major.
@@ -237,7 +261,10 @@ struct Synth {
 
 impl Synth {
     fn new(seconds: f64, a4: f64) -> Self {
-        Synth { y: vec![0.0; (seconds * SR as f64) as usize], a4 }
+        Synth {
+            y: vec![0.0; (seconds * SR as f64) as usize],
+            a4,
+        }
     }
 
     /// A harmonic tone (6 partials, amplitude 0.6^(h−1)) with a 10 ms attack and exponential decay.
@@ -246,7 +273,9 @@ impl Synth {
         let s0 = (start * SR as f64) as usize;
         let n = (dur * SR as f64) as usize;
         for i in 0..n {
-            let Some(out) = self.y.get_mut(s0 + i) else { break };
+            let Some(out) = self.y.get_mut(s0 + i) else {
+                break;
+            };
             let t = i as f64 / SR as f64;
             let env = (t / 0.01).min(1.0) * (-2.0 * t).exp() * ((n - i) as f64 / 200.0).min(1.0);
             let mut v = 0.0;
@@ -270,7 +299,9 @@ const HARMONIC_MINOR: [i32; 7] = [0, 2, 3, 5, 7, 8, 11];
 /// a melody, then a final tonic chord; tonic `tonic` (0 = C), A4 = `a4` Hz.
 fn song(tonic: i32, minor: bool, a4: f64) -> Vec<f32> {
     let scale = if minor { HARMONIC_MINOR } else { MAJOR };
-    let triad = |deg: usize| -> [i32; 3] { [0, 2, 4].map(|k| scale[(deg + k) % 7] + 12 * ((deg + k) / 7) as i32) };
+    let triad = |deg: usize| -> [i32; 3] {
+        [0, 2, 4].map(|k| scale[(deg + k) % 7] + 12 * ((deg + k) / 7) as i32)
+    };
     let base = 48 + tonic;
     let mut s = Synth::new(10.0, a4);
     let prog = [0usize, 3, 4, 0, 0, 3, 4, 0];
@@ -312,7 +343,11 @@ fn synthesised_keys_and_transposition() {
                 res.key.mode,
                 res.key.confidence
             );
-            assert!(res.key.confidence > 0.6, "confidence {}", res.key.confidence);
+            assert!(
+                res.key.confidence > 0.6,
+                "confidence {}",
+                res.key.confidence
+            );
             assert!(res.tuning_cents.abs() <= 5.0, "tuning {}", res.tuning_cents);
         }
     }
@@ -325,8 +360,16 @@ fn a432_is_detected_and_the_key_survives() {
     // tolerance.
     for (tonic, minor) in [(7, false), (9, true)] {
         let res = analyse(&song(tonic, minor, 432.0));
-        assert!((res.tuning_cents + 31.8).abs() <= 2.5, "tuning {} cents", res.tuning_cents);
-        assert!((res.reference_hz - 432.0).abs() < 0.7, "reference {}", res.reference_hz);
+        assert!(
+            (res.tuning_cents + 31.8).abs() <= 2.5,
+            "tuning {} cents",
+            res.tuning_cents
+        );
+        assert!(
+            (res.reference_hz - 432.0).abs() < 0.7,
+            "reference {}",
+            res.reference_hz
+        );
         assert_eq!(pc_index(res.key.tonic), tonic);
         assert_eq!(res.key.mode, if minor { "minor" } else { "major" });
     }
@@ -357,7 +400,11 @@ fn atonal_input_has_low_confidence_and_no_nan() {
     assert_eq!(res.hpcp, [0.0; 12]);
     // White noise.
     let res = analyse(&noise(n, 7));
-    assert!(res.key.confidence < 0.3, "noise confidence {}", res.key.confidence);
+    assert!(
+        res.key.confidence < 0.3,
+        "noise confidence {}",
+        res.key.confidence
+    );
     // Drums only: kicks (pitch-swept sines), snares and hats (noise bursts).
     let mut y = vec![0.0f32; n];
     let nz = noise(n, 11);
@@ -368,7 +415,9 @@ fn atonal_input_has_low_confidence_and_no_nan() {
             let t = i as f32 / SR as f32;
             let env = (-t * 30.0).exp();
             if b % 2 == 0 {
-                let ph = 2.0 * std::f32::consts::PI * (50.0 * t + 60.0 * (1.0 - (-t * 40.0).exp()) / 40.0);
+                let ph = 2.0
+                    * std::f32::consts::PI
+                    * (50.0 * t + 60.0 * (1.0 - (-t * 40.0).exp()) / 40.0);
                 y[s0 + i] += 0.8 * env * ph.sin();
             } else {
                 y[s0 + i] += 0.5 * env * nz[s0 + i];
@@ -379,9 +428,19 @@ fn atonal_input_has_low_confidence_and_no_nan() {
         }
     }
     let res = analyse(&y);
-    assert!(res.key.confidence < 0.4, "drums confidence {}", res.key.confidence);
+    assert!(
+        res.key.confidence < 0.4,
+        "drums confidence {}",
+        res.key.confidence
+    );
     assert!(res.key.confidence.is_finite() && res.tuning_cents.is_finite());
-    assert!(res.chroma_mean.iter().chain(&res.chroma_std).chain(&res.hpcp).all(|v| v.is_finite()));
+    assert!(
+        res.chroma_mean
+            .iter()
+            .chain(&res.chroma_std)
+            .chain(&res.hpcp)
+            .all(|v| v.is_finite())
+    );
 }
 
 #[test]
@@ -389,7 +448,10 @@ fn long_tracks_fix_the_tuning_after_the_buffer() {
     use leitmotif::features::tonal::TonalConfig;
     // With a 1 s buffer the tuning of a 10 s A432 song is still found and every frame has chroma.
     let y = song(2, false, 432.0);
-    let cfg = TonalConfig { tuning_buffer_s: 1.0, ..TonalConfig::default() };
+    let cfg = TonalConfig {
+        tuning_buffer_s: 1.0,
+        ..TonalConfig::default()
+    };
     let mut stft = Stft::new(2048, 512).unwrap();
     let mut tonal = TonalAnalyzer::with_config(SR, 2048, 512, cfg);
     let mut p = Vec::new();
@@ -403,7 +465,11 @@ fn long_tracks_fix_the_tuning_after_the_buffer() {
     stft.finish(&mut |f| feed(f, &mut tonal));
     let res = tonal.finish();
     assert_eq!(res.chroma.len(), 1 + y.len() / 512);
-    assert!((res.tuning_cents + 31.8).abs() <= 2.5, "{}", res.tuning_cents);
+    assert!(
+        (res.tuning_cents + 31.8).abs() <= 2.5,
+        "{}",
+        res.tuning_cents
+    );
     let full = analyse(&y);
     assert_eq!(full.key, res.key);
 }

@@ -38,22 +38,30 @@
 use super::Key;
 
 /// Pitch-class names, C first, sharps.
-pub const PITCH_CLASSES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+pub const PITCH_CLASSES: [&str; 12] = [
+    "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+];
 
 /// Krumhansl & Kessler (1982) probe-tone ratings, major, tonic first.
-pub const KK_MAJOR: [f64; 12] = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
+pub const KK_MAJOR: [f64; 12] = [
+    6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
+];
 /// Krumhansl & Kessler (1982) probe-tone ratings, minor, tonic first.
-pub const KK_MINOR: [f64; 12] = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
+pub const KK_MINOR: [f64; 12] = [
+    6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
+];
 /// Temperley (1999), major, tonic first.
 pub const TEMPERLEY_MAJOR: [f64; 12] = [5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0];
 /// Temperley (1999), minor, tonic first.
 pub const TEMPERLEY_MINOR: [f64; 12] = [5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0];
 /// leitmotif's data-driven major profile (see the module docs), tonic first.
-pub const LEITMOTIF_MAJOR: [f64; 12] =
-    [1.0000, 0.2036, 0.5080, 0.1616, 0.5522, 0.5821, 0.2204, 0.8418, 0.1887, 0.5498, 0.2201, 0.4065];
+pub const LEITMOTIF_MAJOR: [f64; 12] = [
+    1.0000, 0.2036, 0.5080, 0.1616, 0.5522, 0.5821, 0.2204, 0.8418, 0.1887, 0.5498, 0.2201, 0.4065,
+];
 /// leitmotif's data-driven minor profile (see the module docs), tonic first.
-pub const LEITMOTIF_MINOR: [f64; 12] =
-    [1.0000, 0.2271, 0.4658, 0.5922, 0.2473, 0.6304, 0.2159, 0.8560, 0.5218, 0.2674, 0.4713, 0.3083];
+pub const LEITMOTIF_MINOR: [f64; 12] = [
+    1.0000, 0.2271, 0.4658, 0.5922, 0.2473, 0.6304, 0.2159, 0.8560, 0.5218, 0.2674, 0.4713, 0.3083,
+];
 
 /// Which pair of key profiles to correlate with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,13 +100,20 @@ pub fn correlate(x: &[f64; 12], tonic: usize, profile: &[f64; 12]) -> f64 {
         syy += b * b;
     }
     let d = (sxx * syy).sqrt();
-    if d > 1e-12 && d.is_finite() { sxy / d } else { 0.0 }
+    if d > 1e-12 && d.is_finite() {
+        sxy / d
+    } else {
+        0.0
+    }
 }
 
 /// The correlation of `x` with all 24 keys: `[mode][tonic]`, mode 0 = major, 1 = minor.
 pub fn key_scores(x: &[f64; 12], profile: KeyProfile) -> [[f64; 12]; 2] {
     let (maj, min) = profile.profiles();
-    [std::array::from_fn(|t| correlate(x, t, maj)), std::array::from_fn(|t| correlate(x, t, min))]
+    [
+        std::array::from_fn(|t| correlate(x, t, maj)),
+        std::array::from_fn(|t| correlate(x, t, min)),
+    ]
 }
 
 /// Estimates the key of a track from its 12-bin pitch-class profile `x` (C first) alone.
@@ -108,7 +123,12 @@ pub fn estimate(x: &[f64; 12], profile: KeyProfile) -> Key {
 
 /// Estimates the key from the track profile `x` and the opening profile `opening` (both C
 /// first): `argmax_{k,m} r_x(k, m) + w · r_opening(k, m)`.
-pub fn estimate_with_opening(x: &[f64; 12], opening: &[f64; 12], w: f64, profile: KeyProfile) -> Key {
+pub fn estimate_with_opening(
+    x: &[f64; 12],
+    opening: &[f64; 12],
+    w: f64,
+    profile: KeyProfile,
+) -> Key {
     let clean = x.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     let open = opening.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     let w = if w.is_finite() { w.max(0.0) } else { 0.0 };
@@ -143,7 +163,11 @@ mod tests {
 
     #[test]
     fn profiles_recognise_themselves_in_every_key() {
-        for p in [KeyProfile::Leitmotif, KeyProfile::KrumhanslKessler, KeyProfile::Temperley] {
+        for p in [
+            KeyProfile::Leitmotif,
+            KeyProfile::KrumhanslKessler,
+            KeyProfile::Temperley,
+        ] {
             let (maj, min) = p.profiles();
             for t in 0..12 {
                 let mut x = [0.0; 12];

@@ -87,7 +87,12 @@ pub struct TonalConfig {
 
 impl Default for TonalConfig {
     fn default() -> Self {
-        TonalConfig { tuning_buffer_s: 120.0, hpcp: HpcpConfig::default(), key_profile: KeyProfile::default(), opening_weight: 1.0 }
+        TonalConfig {
+            tuning_buffer_s: 120.0,
+            hpcp: HpcpConfig::default(),
+            key_profile: KeyProfile::default(),
+            opening_weight: 1.0,
+        }
     }
 }
 
@@ -125,7 +130,9 @@ impl TonalAnalyzer {
 
     /// Plans the analysis with explicit parameters.
     pub fn with_config(sr: u32, n_fft: usize, hop: usize, config: TonalConfig) -> Self {
-        let buffer_frames = ((config.tuning_buffer_s.max(0.0) * sr as f64 / hop.max(1) as f64).ceil() as usize).max(1);
+        let buffer_frames = ((config.tuning_buffer_s.max(0.0) * sr as f64 / hop.max(1) as f64)
+            .ceil() as usize)
+            .max(1);
         TonalAnalyzer {
             sr,
             n_fft,
@@ -167,7 +174,8 @@ impl TonalAnalyzer {
         }
         self.cands.push_frame(power);
         self.magnitude.clear();
-        self.magnitude.extend(power.iter().map(|p| p.max(0.0).sqrt()));
+        self.magnitude
+            .extend(power.iter().map(|p| p.max(0.0).sqrt()));
         self.cands_mag.push_frame(&self.magnitude);
         let n = self.n_bins;
         if self.pending.capacity() == 0 {
@@ -249,7 +257,13 @@ impl TonalAnalyzer {
             }
         }
         let chroma_mean = mean.map(|v| v as f32);
-        let chroma_std = sq.map(|v| if n > 0 { (v / n as f64).sqrt() as f32 } else { 0.0 });
+        let chroma_std = sq.map(|v| {
+            if n > 0 {
+                (v / n as f64).sqrt() as f32
+            } else {
+                0.0
+            }
+        });
         let pcp = hpcp::fold(&self.hpcp.profile, cents);
         let opening = hpcp::fold(&self.hpcp.opening, cents);
         let key = key::estimate_with_opening(&pcp, &opening, self.opening_weight, self.key_profile);
@@ -268,5 +282,9 @@ impl TonalAnalyzer {
 
 fn unit_max(x: &[f64; 12]) -> [f32; 12] {
     let mx = x.iter().fold(0.0f64, |m, &v| m.max(v));
-    if mx > 0.0 && mx.is_finite() { x.map(|v| (v / mx) as f32) } else { [0.0; 12] }
+    if mx > 0.0 && mx.is_finite() {
+        x.map(|v| (v / mx) as f32)
+    } else {
+        [0.0; 12]
+    }
 }

@@ -50,7 +50,13 @@ impl PitchCandidates {
         let freq = |k: usize| k as f64 * sr / n_fft as f64;
         let k_lo = (0..k_bins).find(|&k| freq(k) >= 150.0).unwrap_or(k_bins);
         let k_hi = (0..k_bins).find(|&k| freq(k) >= fmax).unwrap_or(k_bins);
-        PitchCandidates { sr, n_fft, k_lo, k_hi, cands: Vec::new() }
+        PitchCandidates {
+            sr,
+            n_fft,
+            k_lo,
+            k_hi,
+            cands: Vec::new(),
+        }
     }
 
     /// Forgets the candidates of the previous track (keeps the capacity).
@@ -87,7 +93,11 @@ impl PitchCandidates {
         let hi = self.k_hi.min(kk);
         for k in lo..hi {
             let xk = x(k);
-            let is_peak = if k == kk - 1 { xk > x(k - 1) } else { xk > x(k - 1) && xk >= x(k + 1) };
+            let is_peak = if k == kk - 1 {
+                xk > x(k - 1)
+            } else {
+                xk > x(k - 1) && xk >= x(k + 1)
+            };
             if !is_peak {
                 continue;
             }
@@ -122,7 +132,10 @@ impl PitchCandidates {
         let median = if n % 2 == 1 {
             hi
         } else {
-            let lo = mags[..mid].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let lo = mags[..mid]
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max);
             (lo + hi) / 2.0
         };
         pitch_tuning(self.cands.iter().filter(|c| c.1 >= median).map(|c| c.0))
