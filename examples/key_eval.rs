@@ -8,13 +8,18 @@
 //! `--profiles` also writes, per file, the tuning and the track-level HPCP and mean chroma
 //! (for studying key-profile methods offline). Prints timing: total wall time, audio seconds
 //! and the share spent inside the tonal stage.
+//!
+//! Environment variables override the defaults, for the ablations in `docs/accuracy_key.md`:
+//! `LM_PROFILE` (`krumhansl`, `temperley`), `LM_OPEN_W` (opening weight), `LM_HARM`
+//! (harmonics), `LM_POW` (peak weight exponent), `LM_HOP` (HPCP hop), `LM_RECORD` (also write
+//! every HPCP frame to the `--profiles` file).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use leitmotif::dsp::Frame;
-use leitmotif::features::tonal::{TonalAnalyzer, TonalConfig};
+use leitmotif::features::tonal::{KeyProfile, TonalAnalyzer, TonalConfig};
 use leitmotif::{AnalysisConfig, Analyzer, FrameSink};
 
 struct Sink {
@@ -35,6 +40,11 @@ impl FrameSink for Sink {
                 }
                 if let Some(w) = std::env::var("LM_OPEN_W").ok().and_then(|v| v.parse().ok()) {
                     cfg.opening_weight = w;
+                }
+                match std::env::var("LM_PROFILE").as_deref() {
+                    Ok("krumhansl") => cfg.key_profile = KeyProfile::KrumhanslKessler,
+                    Ok("temperley") => cfg.key_profile = KeyProfile::Temperley,
+                    _ => {}
                 }
                 if let Some(h) = std::env::var("LM_HOP").ok().and_then(|v| v.parse().ok()) {
                     cfg.hpcp.hop = h;
