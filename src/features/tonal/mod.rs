@@ -4,31 +4,49 @@
 //! analysis-rate signal ([`TonalAnalyzer::audio`]) as the pipeline runs, and returns a
 //! [`TonalResult`] at the end of the track:
 //!
-//! - **tuning** ([`tuning`]): `librosa.estimate_tuning` on the power spectrogram, exactly as
-//!   `chroma_stft` computes it; cents = 100 × bins, `reference_hz = 440·2^(bins/12)`.
+//! - **tuning** ([`tuning`]): `librosa.estimate_tuning(y)` (piptrack on the magnitude
+//!   spectrogram, `n_fft` 2048, resolution 0.01 semitone): `tuning_cents = 100 × bins`,
+//!   `reference_hz = 440·2^(bins/12)`. `chroma_stft` itself estimates its tuning on the
+//!   *power* spectrogram, which piptrack's parabolic interpolation biases towards the bin
+//!   centres (a synthetic A = 432 Hz song reads −26 cents, against −30 from the magnitude and
+//!   −31.8 in truth); that value is kept separately
+//!   as `chroma_tuning_cents` and used only for the chroma.
 //! - **chroma** ([`chroma`]): `librosa.feature.chroma_stft` (librosa 0.11 defaults, tuning
-//!   estimated), one 12-vector per STFT frame.
-//! - **key** ([`key`]): template matching on a harmonic pitch-class profile ([`hpcp`]) computed
-//!   from its own 4096-point STFT of the signal.
+//!   estimated), one 12-vector per STFT frame, plus its mean and (population) standard
+//!   deviation over frames.
+//! - **key** ([`key`]): Krumhansl–Schmuckler correlation of a harmonic pitch-class profile
+//!   ([`hpcp`], Gómez 2006, from its own 4096-point STFT of the signal) with data-driven
+//!   major/minor profiles, plus the same correlation on the opening 1.5 s as a tonic cue;
+//!   confidence in `[0, 1]`, ≈ 0 for silence, noise and drums. Tonic names use sharps.
 //!
 //! # Memory and the tuning buffer
 //! chroma_stft needs the track's tuning before it can compute the first frame, and the tuning
 //! depends on every frame. The analyzer therefore keeps the power frames of the first
 //! [`TonalConfig::tuning_buffer_s`] seconds (default 120 s: 5169 frames × 1025 bins × 4 B ≈
-//! 21 MB at 22 050 Hz), while the piptrack candidates of each frame are collected as it
-//! arrives. When the buffer is full the tuning is fixed from the candidates seen so far, the
-//! buffered frames are turned into chroma and freed, and every later frame is turned into chroma
-//! as it arrives, with that tuning.
+//! 21 MB at 22 050 Hz), while the piptrack candidates of each frame (a few `(pitch, mag)`
+//! pairs, for both the power and the magnitude spectrum) are collected as it arrives. When the
+//! buffer is full both tunings are fixed from the candidates seen so far, the buffered frames
+//! are turned into chroma and freed, and every later frame is turned into chroma as it arrives,
+//! with that tuning; no more candidates are kept.
 //!
 //! - Tracks no longer than the buffer: tuning and chroma are **exactly** librosa's (up to f32
-//!   rounding of the STFT; a ±0.01-bin move of the histogram argmax is possible in principle).
-//! - Longer tracks: the tuning is librosa's estimate over the first 120 s only, and every frame's
-//!   chroma uses it. For a recording with one tuning (nearly all music) this changes nothing;
-//!   it differs from librosa only when the tuning histogram of the rest of the track has a
-//!   different mode.
+//!   rounding of the STFT; a ±0.01-bin move of the histogram argmax is possible in principle,
+//!   none occurs on the fixtures).
+//! - Longer tracks: both tunings are librosa's estimates over the first 120 s only, and every
+//!   frame's chroma uses it. For a recording with one tuning (nearly all music) this changes
+//!   nothing; it differs from librosa only when the tuning histogram of the whole track has a
+//!   different mode from that of its first two minutes. Set `tuning_buffer_s` to the track
+//!   length (or larger) for exact parity at the cost of the memory.
 //!
-//! The key profile is accumulated at 10-cent resolution and folded to 12 classes at the end with
-//! the tuning, so it keeps no audio either. Per-frame memory is the 12-float chroma row.
+//! The key profiles are accumulated at 10-cent resolution and folded to 12 classes at the end
+//! with the tuning, so they keep no audio either. Per-frame memory is the 12-float chroma row.
+//!
+//! # Allocation
+//! [`TonalAnalyzer::new`] plans the HPCP FFT and its buffers. Per frame, nothing is allocated
+//! except amortised growth of the per-frame chroma rows, of the candidate lists (until the
+//! tuning is fixed) and of the tuning buffer (reserved for up to 4096 frames at once). The chroma
+//! filterbank is built once per track when the tuning is fixed. [`TonalAnalyzer::reset`] reuses
+//! everything for the next track.
 
 pub mod chroma;
 pub mod hpcp;
