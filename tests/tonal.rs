@@ -392,6 +392,33 @@ fn noise(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// Kicks (pitch-swept sines) on even beats, snares (noise bursts) on odd beats and hats on the
+/// off-beats, 120 BPM, `n` samples.
+fn drums(n: usize) -> Vec<f32> {
+    let mut y = vec![0.0f32; n];
+    let nz = noise(n, 11);
+    let beat = SR as usize / 2;
+    for b in 0..n / beat {
+        let s0 = b * beat;
+        for i in 0..(SR as usize / 8).min(n - s0) {
+            let t = i as f32 / SR as f32;
+            let env = (-t * 30.0).exp();
+            if b % 2 == 0 {
+                let ph = 2.0
+                    * std::f32::consts::PI
+                    * (50.0 * t + 60.0 * (1.0 - (-t * 40.0).exp()) / 40.0);
+                y[s0 + i] += 0.8 * env * ph.sin();
+            } else {
+                y[s0 + i] += 0.5 * env * nz[s0 + i];
+            }
+            if s0 + beat / 2 + i < n {
+                y[s0 + beat / 2 + i] += 0.2 * (-t * 80.0).exp() * nz[(s0 + i * 7) % n];
+            }
+        }
+    }
+    y
+}
+
 #[test]
 fn atonal_input_has_low_confidence_and_no_nan() {
     let n = 8 * SR as usize;
@@ -414,27 +441,7 @@ fn atonal_input_has_low_confidence_and_no_nan() {
         res.key.confidence
     );
     // Drums only: kicks (pitch-swept sines), snares and hats (noise bursts).
-    let mut y = vec![0.0f32; n];
-    let nz = noise(n, 11);
-    let beat = SR as usize / 2;
-    for b in 0..16 {
-        let s0 = b * beat;
-        for i in 0..(SR as usize / 8).min(n - s0) {
-            let t = i as f32 / SR as f32;
-            let env = (-t * 30.0).exp();
-            if b % 2 == 0 {
-                let ph = 2.0
-                    * std::f32::consts::PI
-                    * (50.0 * t + 60.0 * (1.0 - (-t * 40.0).exp()) / 40.0);
-                y[s0 + i] += 0.8 * env * ph.sin();
-            } else {
-                y[s0 + i] += 0.5 * env * nz[s0 + i];
-            }
-            if s0 + beat / 2 + i < n {
-                y[s0 + beat / 2 + i] += 0.2 * (-t * 80.0).exp() * nz[(s0 + i * 7) % n];
-            }
-        }
-    }
+    let y = drums(n);
     let res = analyse(&y);
     eprintln!(
         "drums: {} {} confidence {:.3}",
@@ -484,4 +491,40 @@ fn long_tracks_fix_the_tuning_after_the_buffer() {
     );
     let full = analyse(&y);
     assert_eq!(full.key, res.key);
+}
+
+#[test]
+fn drum_intro_does_not_mislead_the_opening_cue() {
+    // 3 s of drums, then the song: the opening profile is unpitched and must not vote.
+    for (tonic, minor) in [(4, false), (11, true)] {
+        let mut y = drums(3 * SR as usize);
+        y.extend(song(tonic, minor, 440.0));
+        let res = analyse(&y);
+        assert_eq!(pc_index(res.key.tonic), tonic);
+        assert_eq!(res.key.mode, if minor { "minor" } else { "major" });
+    }
+}
+
+#[test]
+fn reset_reuses_the_analyzer_without_leftovers() {
+    let a = song(5, false, 440.0);
+    let b = song(9, true, 432.0);
+    let run = |t: &mut TonalAnalyzer, y: &[f32]| {
+        let mut stft = Stft::new(2048, 512).unwrap();
+        let mut p = Vec::new();
+        let mut feed = |f: &Frame<'_>, t: &mut TonalAnalyzer| {
+            p.clear();
+            p.extend(f.magnitude.iter().map(|m| m * m));
+            t.frame(&p);
+        };
+        t.audio(y);
+        stft.push(y, &mut |f| feed(f, t));
+        stft.finish(&mut |f| feed(f, t));
+        t.finish()
+    };
+    let mut t = TonalAnalyzer::new(SR, 2048, 512);
+    let _ = run(&mut t, &a);
+    t.reset();
+    let reused = run(&mut t, &b);
+    assert_eq!(reused, analyse(&b));
 }

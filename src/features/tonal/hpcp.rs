@@ -18,7 +18,8 @@
 //!    is spread over the 10-cent bins `j` of a 120-bin octave with `cos²(π·d / l)`, `d` the
 //!    distance in semitones, `|d| ≤ l/2`, `l = 4/3` semitone.
 //! 4. The frame vector is divided by its maximum ("unitMax") and added to the track sum, and,
-//!    for the first 1.5 s of sound (`opening_s`, counted from the first frame above −90 dBFS),
+//!    for the first 1.5 s of sound (`opening_s`, counted from the first frame whose spectral
+//!    peak is above −60 dBFS; frames below −90 dBFS are skipped altogether),
 //!    to the **opening** sum, which the key estimate uses as a second opinion (see [`super::key`]).
 //!
 //! The profiles are kept at 10-cent resolution relative to A440 and folded to 12 pitch classes
@@ -97,10 +98,14 @@ pub struct Hpcp {
     buf: Vec<f32>,
     start: usize,
     silence_floor: f32,
+    /// Power level (−60 dBFS) a frame must reach to start the opening.
+    opening_floor: f32,
+    /// Frames counted into the opening so far.
+    opened: usize,
     /// Track sums of the unit-max frame profiles.
     pub profile: [f64; RES],
     /// Sum of the unit-max frame profiles of the opening: the first `opening_s` seconds
-    /// counted from the first non-silent frame.
+    /// counted from the first frame above −60 dBFS.
     pub opening: [f64; RES],
     opening_frames: usize,
     /// Frames that contributed (not silent).
@@ -171,6 +176,8 @@ impl Hpcp {
             buf: Vec::with_capacity(n_fft * 4),
             start: 0,
             silence_floor,
+            opening_floor: (wsum / 2.0 * 10f32.powf(-60.0 / 20.0)).powi(2),
+            opened: 0,
             profile: [0.0; RES],
             frames: 0,
             opening: [0.0; RES],
@@ -191,6 +198,7 @@ impl Hpcp {
         self.start = 0;
         self.profile = [0.0; RES];
         self.opening = [0.0; RES];
+        self.opened = 0;
         self.frames = 0;
         if let Some(r) = &mut self.record {
             r.clear();
@@ -309,7 +317,8 @@ impl Hpcp {
         for (acc, v) in self.profile.iter_mut().zip(&self.frame_hpcp) {
             *acc += *v as f64 * inv;
         }
-        if self.frames < self.opening_frames {
+        if self.opened < self.opening_frames && (self.opened > 0 || mx >= self.opening_floor) {
+            self.opened += 1;
             for (acc, v) in self.opening.iter_mut().zip(&self.frame_hpcp) {
                 *acc += *v as f64 * inv;
             }

@@ -12,7 +12,9 @@
 //! ```
 //!
 //! `r_o` is the same correlation for the **opening profile** `o`, the HPCP of the first
-//! 1.5 s of sound (see [`super::hpcp`]), with weight `w = 1` ([`super::TonalConfig::opening_weight`]).
+//! 1.5 s of sound (see [`super::hpcp`]), with weight `w = w₀ · tonalness(o)`,
+//! `w₀ = 1` ([`super::TonalConfig::opening_weight`]) and `tonalness` as in the confidence
+//! below, so that an unpitched opening (drum count-in, noise) does not vote.
 //! This is a cue about the *tonic*, not the scale: pieces commonly open (and close) on the tonic
 //! chord, so the opening tells a minor key from its relative major (same pitch-class set) and a
 //! key from its dominant, which a whole-track profile alone cannot when the harmony never uses
@@ -42,7 +44,8 @@
 //!   key-finding algorithm reconsidered", Music Perception 17(1), 1999.
 //!
 //! # Confidence
-//! `confidence = clamp(R_best, 0, 1) · clamp(cv / 0.4, 0, 1)`, where `cv = std(x)/mean(x)` is
+//! `confidence = clamp(R_best, 0, 1) · tonalness(x)`, `tonalness(x) = clamp(cv / 0.4, 0, 1)`,
+//! where `cv = std(x)/mean(x)` is
 //! the coefficient of variation of the profile: tonal music concentrates its energy on the
 //! scale (`cv` 0.37–0.89 on the tuning set, 0.56 median) while noise and unpitched drums
 //! spread it evenly (`cv` near 0), for which a correlation alone would still pick *some* key
@@ -130,6 +133,21 @@ pub fn key_scores(x: &[f64; 12], profile: KeyProfile) -> [[f64; 12]; 2] {
     ]
 }
 
+/// `clamp(cv / 0.4, 0, 1)` with `cv = std(x) / mean(x)`: 0 for a flat or empty profile,
+/// 1 for a profile as peaked as tonal music's.
+pub fn tonalness(x: &[f64; 12]) -> f64 {
+    let mean = x.iter().sum::<f64>() / 12.0;
+    if !(mean > 1e-12 && mean.is_finite()) {
+        return 0.0;
+    }
+    let cv = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 12.0).sqrt() / mean;
+    if cv.is_finite() {
+        (cv / 0.4).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 /// Estimates the key of a track from its 12-bin pitch-class profile `x` (C first) alone.
 pub fn estimate(x: &[f64; 12], profile: KeyProfile) -> Key {
     estimate_with_opening(x, &[0.0; 12], 0.0, profile)
@@ -145,7 +163,8 @@ pub fn estimate_with_opening(
 ) -> Key {
     let clean = x.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     let open = opening.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
-    let w = if w.is_finite() { w.max(0.0) } else { 0.0 };
+    // The opening counts only as much as it is tonal (a drum count-in or noise says nothing).
+    let w = (if w.is_finite() { w.max(0.0) } else { 0.0 }) * tonalness(&open);
     let scores = key_scores(&clean, profile);
     let open_scores = key_scores(&open, profile);
     let (mut best_r, mut best_t, mut best_m) = (f64::NEG_INFINITY, 0, 0);
@@ -157,13 +176,7 @@ pub fn estimate_with_opening(
             }
         }
     }
-    let mean = clean.iter().sum::<f64>() / 12.0;
-    let cv = if mean > 1e-12 {
-        (clean.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 12.0).sqrt() / mean
-    } else {
-        0.0
-    };
-    let conf = best_r.clamp(0.0, 1.0) * (cv / 0.4).clamp(0.0, 1.0);
+    let conf = best_r.clamp(0.0, 1.0) * tonalness(&clean);
     Key {
         tonic: PITCH_CLASSES[best_t],
         mode: if best_m == 0 { "major" } else { "minor" },
