@@ -364,6 +364,53 @@ impl FeatureExtractor {
     }
 }
 
+impl Features {
+    /// A record with every field present (zeros), used to derive stable table columns.
+    pub fn template() -> Self {
+        let stat = Stat {
+            mean: 0.5,
+            std: 0.5,
+        };
+        let vs = |n: usize| VecStat {
+            mean: vec![0.5; n],
+            std: vec![0.5; n],
+        };
+        Features {
+            spectral: SpectralSummary {
+                centroid: stat,
+                bandwidth: stat,
+                rolloff: stat,
+                flatness: stat,
+                zcr: stat,
+                rms: stat,
+                contrast: vs(N_CONTRAST),
+            },
+            mfcc: vs(N_MFCC),
+            loudness: Loudness {
+                integrated_lufs: Some(0.5),
+                range_lu: Some(0.5),
+                true_peak_dbtp: Some(0.5),
+            },
+            tempo: Tempo {
+                bpm: Some(0.5),
+                confidence: 0.5,
+            },
+            beats: vec![],
+            onset_rate: 0.5,
+            tuning: Tuning {
+                cents: 0.5,
+                reference_hz: 0.5,
+            },
+            chroma: vs(12),
+            key: KeyRecord {
+                tonic: String::new(),
+                mode: String::new(),
+                confidence: 0.5,
+            },
+        }
+    }
+}
+
 fn finite_or_zero(x: f64) -> f64 {
     if x.is_finite() { x } else { 0.0 }
 }
