@@ -26,8 +26,8 @@
 //! only at the end ([`fold`]), once the tuning is known, so no audio and no per-frame rows are
 //! kept: memory is constant in the track length.
 //!
-//! References: E. Gómez, *Tonal description of music audio signals*, PhD thesis, UPF, 2006,
-//! §3.4 (HPCP: peaks, weighting window `l = 4/3`, harmonic weight `s^(h−1)`); E. Gómez,
+//! References: E. Gómez, *Tonal description of music audio signals*, PhD thesis, UPF, 2006
+//! (the HPCP: spectral peaks, weighting window `l = 4/3`, harmonic weight `s^(h−1)`); E. Gómez,
 //! "Tonal description of polyphonic audio for music content processing", INFORMS J. Computing
 //! 18(3), 2006. F. J. Harris, "On the use of windows…", Proc. IEEE 66(1), 1978 (window).
 

@@ -27,8 +27,9 @@
 //!
 //! # Profiles
 //! - [`KeyProfile::Leitmotif`] (default): a data-driven profile in the manner of Faraldo et
-//!   al. (2016), who derived the "EDMA" profiles from the average chroma of a corpus annotated
-//!   with keys. Ours is the mean, over the 60 songs of leitmotif's key-tuning set
+//!   al. (Á. Faraldo, E. Gómez, S. Jordà, P. Herrera, "Key estimation in electronic dance
+//!   music", ECIR 2016), who derived their profiles from the average chroma of a corpus
+//!   annotated with keys. Ours is the mean, over the 60 songs of leitmotif's key-tuning set
 //!   (`synth_corpus.py OUT 60 1`; 35 major, 25 minor), of each song's HPCP (as computed by
 //!   [`super::hpcp`] with the default parameters) divided by its sum and rotated so that the
 //!   annotated tonic comes first; then scaled to a maximum of 1 (HPCP hop `N/2` at the time;
