@@ -528,3 +528,19 @@ fn reset_reuses_the_analyzer_without_leftovers() {
     let reused = run(&mut t, &b);
     assert_eq!(reused, analyse(&b));
 }
+
+#[test]
+fn no_input_at_all_gives_defined_output() {
+    let res = TonalAnalyzer::new(SR, 2048, 512).finish();
+    assert!(res.chroma.is_empty());
+    assert_eq!((res.tuning_cents, res.reference_hz), (0.0, 440.0));
+    assert_eq!(res.chroma_mean, [0.0; 12]);
+    assert_eq!(res.chroma_std, [0.0; 12]);
+    assert_eq!(res.key.confidence, 0.0);
+    // A 10 ms click: one or two frames, still finite.
+    let mut y = vec![0.0f32; 220];
+    y[100] = 1.0;
+    let res = analyse(&y);
+    assert!(res.key.confidence.is_finite() && res.tuning_cents.is_finite());
+    assert!(res.chroma.iter().flatten().all(|v| v.is_finite()));
+}
