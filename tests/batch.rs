@@ -282,10 +282,20 @@ fn frames_npz_has_librosa_shapes() {
 
 #[test]
 fn a_track_over_the_time_limit_is_an_error_record() {
-    let o = leitmotif(&["extract", "-q", "--timeout", "0", s(&samples()[0]), s(&samples()[1])]);
+    let o = leitmotif(&[
+        "extract",
+        "-q",
+        "--timeout",
+        "0",
+        s(&samples()[0]),
+        s(&samples()[1]),
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    let recs: Vec<serde_json::Value> =
-        String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let recs: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(recs.len(), 2, "the run goes on");
     assert_eq!(recs[0]["error"]["kind"], "timeout");
 }

@@ -237,7 +237,7 @@ impl FeatureExtractor {
         self.mfcc_stats = [RunningStats::default(); N_MFCC];
         self.zcr.reset();
         self.loudness = LoudnessMeter::default();
-        self.tonal = TonalAnalyzer::new(self.sr, self.n_fft, self.hop);
+        self.tonal.reset();
         self.kept = FrameMatrices::default();
     }
 

@@ -166,8 +166,16 @@ impl Contrast {
             let q = q.min(used);
             self.scratch.clear();
             self.scratch.extend_from_slice(&s[lo..lo + used]);
-            self.scratch.sort_unstable_by(|a, b| a.total_cmp(b));
+            // Selection instead of a full sort: O(width) per band. The sums of the q
+            // smallest and q largest values do not depend on their order.
+            let cmp = |a: &f32, b: &f32| a.total_cmp(b);
+            if q < used {
+                self.scratch.select_nth_unstable_by(q - 1, cmp);
+            }
             let bottom: f32 = self.scratch[..q].iter().sum();
+            if used - q > 0 {
+                self.scratch.select_nth_unstable_by(used - q, cmp);
+            }
             let top: f32 = self.scratch[used - q..].iter().sum();
             valley[b] = bottom / q as f32;
             peak[b] = top / q as f32;
