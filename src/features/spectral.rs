@@ -76,9 +76,10 @@ pub fn flatness(s: &[f32]) -> f32 {
     let n = s.len() as f64;
     let (mut log_sum, mut sum) = (0f64, 0f64);
     for &a in s {
-        let p = ((a * a) as f64).max(1e-10);
-        log_sum += p.ln();
-        sum += p;
+        // like librosa: power and its log in f32, means accumulated (here in f64)
+        let p = (a * a).max(1e-10);
+        log_sum += p.ln() as f64;
+        sum += p as f64;
     }
     ((log_sum / n).exp() / (sum / n)) as f32
 }
@@ -164,23 +165,48 @@ impl Contrast {
                 continue;
             }
             let q = q.min(used);
-            self.scratch.clear();
-            self.scratch.extend_from_slice(&s[lo..lo + used]);
-            // Selection instead of a full sort: O(width) per band. The sums of the q
-            // smallest and q largest values do not depend on their order.
-            let cmp = |a: &f32, b: &f32| a.total_cmp(b);
-            if q < used {
-                self.scratch.select_nth_unstable_by(q - 1, cmp);
-            }
-            let bottom: f32 = self.scratch[..q].iter().sum();
-            if used - q > 0 {
-                self.scratch.select_nth_unstable_by(used - q, cmp);
-            }
-            let top: f32 = self.scratch[used - q..].iter().sum();
+            let band = &s[lo..lo + used];
+            let (bottom, top) = extremes_sum(band, q, &mut self.scratch);
             valley[b] = bottom / q as f32;
             peak[b] = top / q as f32;
         }
     }
+}
+
+/// Sums of the `q` smallest and the `q` largest values of `band`. Keeps two small sorted
+/// arrays (O(n·q) worst case, O(n) typical for q ≤ 9, librosa's defaults at 22050 Hz); q > 16 sorts `scratch`.
+fn extremes_sum(band: &[f32], q: usize, scratch: &mut Vec<f32>) -> (f32, f32) {
+    if q > 16 {
+        scratch.clear();
+        scratch.extend_from_slice(band);
+        scratch.sort_unstable_by(|a, b| a.total_cmp(b));
+        let n = scratch.len();
+        return (scratch[..q].iter().sum(), scratch[n - q..].iter().sum());
+    }
+    let mut low = [f32::INFINITY; 16];
+    let mut high = [f32::NEG_INFINITY; 16];
+    for &v in band {
+        if v < low[q - 1] {
+            let mut i = q - 1;
+            while i > 0 && low[i - 1] > v {
+                low[i] = low[i - 1];
+                i -= 1;
+            }
+            low[i] = v;
+        }
+        if v > high[q - 1] {
+            let mut i = q - 1;
+            while i > 0 && high[i - 1] < v {
+                high[i] = high[i - 1];
+                i -= 1;
+            }
+            high[i] = v;
+        }
+    }
+    // ascending order, like the mean over librosa's sorted slice
+    let bottom: f32 = low[..q].iter().sum();
+    let top: f32 = high[..q].iter().rev().sum();
+    (bottom, top)
 }
 
 /// `10·log10(max(x, 1e-10))`, librosa's `power_to_db` before the top_db floor.
