@@ -5,6 +5,8 @@
 //! a simple log-magnitude spectral flux computed by a test `FrameSink` (the rhythm stage only
 //! needs a per-frame onset-strength curve).
 
+mod common;
+
 use std::path::Path;
 
 use leitmotif::dsp::Frame;
@@ -47,20 +49,6 @@ impl FrameSink for Flux {
     }
 }
 
-fn write_wav(path: &Path, samples: &[f32]) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: SR,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for &s in samples {
-        w.write_sample(s).unwrap();
-    }
-    w.finalize().unwrap();
-}
-
 fn envelope_of(path: &Path) -> Vec<f32> {
     let mut analyzer = Analyzer::new(AnalysisConfig::default()).unwrap();
     let mut flux = Flux::default();
@@ -76,7 +64,7 @@ fn envelope_of(path: &Path) -> Vec<f32> {
 fn analyze_samples(samples: &[f32]) -> RhythmResult {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.wav");
-    write_wav(&path, samples);
+    common::write_wav(&path, SR, 1, samples);
     let env = envelope_of(&path);
     rhythm::analyze(&env, SR, HOP)
 }
