@@ -438,8 +438,7 @@ impl FrameSink for FeatureExtractor {
         for (p, &m) in self.power.iter_mut().zip(s) {
             *p = m * m;
         }
-        let centroid = spectral::centroid(s, &self.freqs);
-        let bandwidth = spectral::bandwidth(s, &self.freqs, centroid);
+        let (centroid, bandwidth) = spectral::centroid_bandwidth(s, &self.freqs);
         let rolloff = spectral::rolloff(s, &self.freqs, 0.85);
         let flatness = spectral::flatness(s);
         let rms = spectral::rms(s, self.n_fft);
