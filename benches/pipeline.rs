@@ -8,6 +8,7 @@
 //! - `stft/2048_512`: the STFT alone on three minutes at 22050 Hz.
 //! - `features/stft+features`: STFT plus the whole feature stage (spectral, mel, MFCC,
 //!   contrast, onset, ZCR, tonal, rhythm); compare with `stft/2048_512` for the feature cost.
+//! - `whole_track/rhythm`, `whole_track/tonal`: the tempo/beat and tonal stages alone.
 //! - `extract/<format>`: the full per-track pipeline (`Pipeline::analyze`).
 
 use std::hint::black_box;
@@ -19,6 +20,8 @@ use leitmotif::audio::downmix::downmix_into;
 use leitmotif::audio::{Decoder, Resampler};
 use leitmotif::dsp::Stft;
 use leitmotif::features::extractor::FeatureExtractor;
+use leitmotif::features::rhythm;
+use leitmotif::features::tonal::TonalAnalyzer;
 use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
 
 const SAMPLES: [&str; 5] = [
@@ -150,6 +153,45 @@ fn bench_stft_features(c: &mut Criterion) {
     g.finish();
 }
 
+/// The whole-track stages alone, on three minutes of music: rhythm (from the onset
+/// envelope) and tonal (tuning, chroma_stft, HPCP, key, from the power frames and audio).
+/// Compare with `features/stft+features` and `extract/*` for their share.
+fn bench_rhythm_tonal(c: &mut Criterion) {
+    let x = three_minutes(22050);
+    let mut p = FeatureExtractor::new(22050, 2048, 512, FeatureOptions { keep_frames: true });
+    let mut stft = Stft::new(2048, 512).unwrap();
+    let mut power: Vec<Vec<f32>> = Vec::new();
+    p.begin(22050, 2048, 512);
+    p.analysis_audio(&x);
+    stft.push(&x, &mut |f| {
+        power.push(f.magnitude.iter().map(|m| m * m).collect());
+        p.frame(f)
+    });
+    stft.finish(&mut |f| {
+        power.push(f.magnitude.iter().map(|m| m * m).collect());
+        p.frame(f)
+    });
+    let env = p.finish().1.unwrap().onset_strength;
+    let mut g = c.benchmark_group("whole_track");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(x.len() as u64));
+    g.bench_function("rhythm", |b| {
+        b.iter(|| black_box(rhythm::analyze(&env, 22050, 512).bpm))
+    });
+    let mut tonal = TonalAnalyzer::new(22050, 2048, 512);
+    g.bench_function("tonal", |b| {
+        b.iter(|| {
+            tonal.reset();
+            tonal.audio(&x);
+            for frame in &power {
+                tonal.frame(frame);
+            }
+            black_box(tonal.finish().key.confidence)
+        })
+    });
+    g.finish();
+}
+
 fn bench_extract(c: &mut Criterion) {
     let mut g = c.benchmark_group("extract");
     g.sample_size(10);
@@ -170,6 +212,7 @@ criterion_group!(
     bench_decode,
     bench_resample,
     bench_stft_features,
+    bench_rhythm_tonal,
     bench_extract
 );
 criterion_main!(benches);
