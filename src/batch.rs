@@ -1,6 +1,6 @@
 //! Many tracks: input discovery, a rayon worker pool, per-track errors, ordered delivery.
 //!
-//! Workers (one [`Analyzer`] each, reused for every track) take the next track index from a
+//! Workers (one [`crate::Pipeline`] each, reused for every track) take the next track index from a
 //! shared counter, so at most `jobs` tracks are in memory at once; results travel through a
 //! bounded channel to the caller's thread, which receives them in input order. A panic inside
 //! a dependency is caught and becomes an `internal` error record for that track.

@@ -1,5 +1,5 @@
-//! Parquet: typed columns (Int64, Float64, Utf8; `beats` as List<Float64>; the feature
-//! vector, when present, as FixedSizeList<Float32> named `vector`), one row per track,
+//! Parquet: typed columns (Int64, Float64, Utf8; `beats` as `List<Float64>`; the feature
+//! vector, when present, as `FixedSizeList<Float32>` named `vector`), one row per track,
 //! Snappy-compressed, written in row groups of 4096 tracks while streaming the journal, to a
 //! temporary name renamed at the end.
 
