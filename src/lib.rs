@@ -27,9 +27,12 @@ pub mod error;
 pub mod features;
 pub mod output;
 pub mod pipeline;
+pub mod similarity;
 pub mod summary;
+pub mod vector;
 
 pub use analyzer::{AnalysisConfig, AnalysisInfo, Analyzer, FrameSink, SourceRecord, TrackFeatures};
 pub use error::{Error, ErrorKind, Result};
 pub use features::extractor::{FeatureOptions, Features, FrameMatrices};
 pub use pipeline::{Pipeline, TrackAnalysis};
+pub use vector::{FeatureVector, SCHEMA_VERSION, vector};
