@@ -33,13 +33,21 @@ fn variants() -> Vec<(&'static str, Metric)> {
         m
     };
     let musical = d.clone().with_overrides("tempo=3,key=3,chroma=2").unwrap_or_default();
-    vec![
+    let mut out: Vec<(&'static str, Metric)> = vec![
         ("default (group-balanced)", d),
         ("all groups weight 1", all_one),
         ("per-dimension (unbalanced)", unbalanced),
         ("timbre only", timbre_only),
         ("tempo=3,key=3,chroma=2", musical),
-    ]
+    ];
+    // EVAL_VARIANTS="spec;spec;..." adds variants (weights over the defaults).
+    if let Ok(extra) = std::env::var("EVAL_VARIANTS") {
+        for spec in extra.split(';').filter(|s| !s.trim().is_empty()) {
+            let m = Metric::default().with_overrides(spec).unwrap_or_else(|e| die(e.to_string()));
+            out.push((Box::leak(spec.to_string().into_boxed_str()), m));
+        }
+    }
+    out
 }
 
 fn die(msg: String) -> ! {
