@@ -32,13 +32,17 @@ fn variants() -> Vec<(&'static str, Metric)> {
         m.group_weights.insert("timbre".into(), 1.0);
         m
     };
+    let first = Metric::default()
+        .with_overrides("timbre=1,contrast=1,tempo=1,key=1")
+        .unwrap_or_default();
     let musical = d.clone().with_overrides("tempo=3,key=3,chroma=2").unwrap_or_default();
     let mut out: Vec<(&'static str, Metric)> = vec![
         ("default (group-balanced)", d),
+        ("first draft: all 1 but tuning", first),
         ("all groups weight 1", all_one),
         ("per-dimension (unbalanced)", unbalanced),
         ("timbre only", timbre_only),
-        ("tempo=3,key=3,chroma=2", musical),
+        ("default + tempo=3,key=3,chroma=2", musical),
     ];
     // EVAL_VARIANTS="spec;spec;..." adds variants (weights over the defaults).
     if let Ok(extra) = std::env::var("EVAL_VARIANTS") {
