@@ -64,10 +64,10 @@ pub struct GroupDef {
 
 /// The groups, in the order they appear in the vector.
 pub const GROUPS: &[GroupDef] = &[
-    GroupDef { name: "spectral", default_weight: 1.0, description: "centroid, bandwidth, roll-off, flatness, ZCR, RMS" },
+    GroupDef { name: "spectral", default_weight: 0.5, description: "centroid, bandwidth, roll-off, flatness, ZCR, RMS" },
     GroupDef { name: "contrast", default_weight: 0.25, description: "spectral contrast, 7 bands, mean" },
     GroupDef { name: "timbre", default_weight: 3.0, description: "MFCC 0-19 mean, MFCC 0-9 std" },
-    GroupDef { name: "loudness", default_weight: 1.0, description: "EBU R128 integrated, range, true peak" },
+    GroupDef { name: "loudness", default_weight: 0.25, description: "EBU R128 integrated, range, true peak" },
     GroupDef { name: "tempo", default_weight: 2.0, description: "pulse flag, tempo on the octave circle" },
     GroupDef { name: "tempo_abs", default_weight: 0.5, description: "absolute tempo octave, log2(bpm/120)" },
     GroupDef { name: "rhythm", default_weight: 1.0, description: "tempo confidence, onset rate" },
@@ -75,7 +75,7 @@ pub const GROUPS: &[GroupDef] = &[
     GroupDef { name: "tuning", default_weight: 0.25, description: "tuning deviation on the cent circle" },
     GroupDef { name: "chroma", default_weight: 1.0, description: "pitch-class profile (normalised chroma mean)" },
     GroupDef { name: "chroma_shape", default_weight: 1.0, description: "transposition-invariant chroma DFT magnitudes" },
-    GroupDef { name: "duration", default_weight: 0.5, description: "log2 duration" },
+    GroupDef { name: "duration", default_weight: 0.1, description: "log2 duration" },
 ];
 
 macro_rules! d {

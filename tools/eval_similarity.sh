@@ -9,7 +9,8 @@
 #   RENDERED_DIR    rendered songs with truth.json (default /work/eval-data/tune and heldout)
 # Environment: EVAL_DIR (work folder, default /tmp/leitmotif-sim-eval), JOBS (default 2),
 #   COPY_FROM (folders whose tracks get re-encoded copies; default: the real music and the
-#   first rendered folder), COPY_LIMIT (tracks copied per folder, default 20),
+#   first rendered folder), COPY_LIMIT (tracks copied per folder, default 20), COPY_SKIP
+#   (skip that many tracks of each folder first, default 0),
 #   LEITMOTIF (binary; default target/release/leitmotif).
 # Needs ffmpeg (libmp3lame, libvorbis, native aac). Prints the figures; keeps its files.
 set -euo pipefail
@@ -39,7 +40,7 @@ fi
 : > "$EVAL_DIR/copies.tsv"
 i=0
 for dir in "${COPY_FROM[@]}"; do
-  for f in $(find -L "$dir" -maxdepth 1 -type f \( -name '*.ogg' -o -name '*.mp3' -o -name '*.flac' -o -name '*.wav' -o -name '*.m4a' \) | sort | head -n "${COPY_LIMIT:-20}"); do
+  for f in $(find -L "$dir" -maxdepth 1 -type f \( -name '*.ogg' -o -name '*.mp3' -o -name '*.flac' -o -name '*.wav' -o -name '*.m4a' \) | sort | tail -n +$(( ${COPY_SKIP:-0} + 1 )) | head -n "${COPY_LIMIT:-20}"); do
     i=$((i+1)); base=$(printf '%04d' "$i")
     dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
     t=$(awk -v d="$dur" 'BEGIN { x = d - 6; if (x < 1) x = d; printf "%.3f", x }')
