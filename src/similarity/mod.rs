@@ -207,7 +207,8 @@ mod tests {
         assert!(Metric::default().with_overrides("timbre=-1").is_err());
         let w = Metric::default().dim_weights();
         let timbre: f32 = w.iter().zip(vector::schema()).filter(|(_, d)| d.group == "timbre").map(|(w, _)| w).sum();
-        assert!((timbre - 1.0).abs() < 1e-5);
+        let want = GROUPS.iter().find(|g| g.name == "timbre").map(|g| g.default_weight).unwrap_or(0.0);
+        assert!((timbre - want).abs() < 1e-5);
     }
 
     #[test]
