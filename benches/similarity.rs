@@ -78,13 +78,21 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let nprobe = ivf::default_nprobe(index.nlist());
-    let mut hits = 0usize;
-    for q in &queries {
-        let exact = index.search(q, 10, &w, SearchMode::Exact, None);
-        let approx = index.search(q, 10, &w, SearchMode::Approx { nprobe }, None);
-        hits += approx.iter().filter(|a| exact.iter().any(|e| e.id == a.id)).count();
+    let exact: Vec<_> = queries.iter().map(|q| index.search(q, 10, &w, SearchMode::Exact, None)).collect();
+    for probe in [nprobe / 2, nprobe, 2 * nprobe, 4 * nprobe] {
+        let t = Instant::now();
+        let mut hits = 0usize;
+        for (q, e) in queries.iter().zip(&exact) {
+            let approx = index.search(q, 10, &w, SearchMode::Approx { nprobe: probe }, None);
+            hits += approx.iter().filter(|a| e.iter().any(|x| x.id == a.id)).count();
+        }
+        eprintln!(
+            "recall@10 (nprobe {probe}/{}): {:.4}, {:.3} ms/query",
+            index.nlist(),
+            hits as f64 / (10 * queries.len()) as f64,
+            t.elapsed().as_secs_f64() * 1e3 / queries.len() as f64
+        );
     }
-    eprintln!("recall@10 (nprobe {nprobe}/{}): {:.4}", index.nlist(), hits as f64 / (10 * queries.len()) as f64);
 
     let mut g = c.benchmark_group("similarity");
     g.sample_size(10);
