@@ -221,3 +221,24 @@ fn degenerate_inputs_give_finite_vectors() {
         assert!(v.values.iter().all(|x| x.is_finite()), "{}: {:?}", p.display(), v.values);
     }
 }
+
+/// An index file written by format version 1 / schema version 1 (committed) still loads.
+/// Regenerate only together with a format or schema version bump, keeping the old file.
+#[test]
+fn stored_v1_index_still_loads() {
+    let p = repo("tests/fixtures/similarity/v1_toy.idx");
+    let idx = Index::load(&p).unwrap();
+    assert_eq!(idx.len(), 4);
+    assert_eq!(idx.schema_version(), 1);
+    for i in 0..4u32 {
+        let id = idx.find(&format!("toy/track{i}.flac")).unwrap();
+        let want: Vec<f32> = (0..DIM).map(|d| (((i as usize * 37 + d * 11) % 23) as f32) * 0.5 + i as f32 * 0.01).collect();
+        for (a, b) in idx.raw_vector(id).iter().zip(&want) {
+            assert!((a - b).abs() < 1e-5);
+        }
+    }
+    let o = lm(&["similar", "--index", s(&p), "--json", "-k", "2", "toy/track0.flac"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = stdout(&o);
+    assert!(line.starts_with("{\"query\":\"toy/track0.flac\",\"neighbors\":[{\"path\":"), "{line}");
+}

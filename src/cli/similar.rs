@@ -44,6 +44,34 @@ pub struct SimilarArgs {
     queries: Vec<PathBuf>,
 }
 
+#[derive(serde::Serialize)]
+struct JsonNeighbor<'a> {
+    path: &'a str,
+    distance: f32,
+}
+
+#[derive(serde::Serialize)]
+struct JsonAnswer<'a> {
+    query: &'a str,
+    neighbors: Vec<JsonNeighbor<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonError<'a> {
+    kind: &'a str,
+    message: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct JsonFailure<'a> {
+    query: &'a str,
+    error: JsonError<'a>,
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|e| format!("{{\"error\":{{\"kind\":\"internal\",\"message\":\"{e}\"}}}}"))
+}
+
 enum Answer {
     Neighbors(Vec<(String, f32)>),
     Failed { kind: &'static str, message: String },
@@ -121,9 +149,8 @@ pub fn run(args: SimilarArgs) -> i32 {
         match a {
             Answer::Neighbors(ns) => {
                 if json {
-                    let neighbors: Vec<_> =
-                        ns.iter().map(|(p, d)| serde_json::json!({"path": p, "distance": d})).collect();
-                    println!("{}", serde_json::json!({"query": qs, "neighbors": neighbors}));
+                    let neighbors = ns.iter().map(|(p, d)| JsonNeighbor { path: p, distance: *d }).collect();
+                    println!("{}", to_json(&JsonAnswer { query: &qs, neighbors }));
                 } else {
                     println!("{qs}");
                     for (i, (p, d)) in ns.iter().enumerate() {
@@ -134,7 +161,7 @@ pub fn run(args: SimilarArgs) -> i32 {
             Answer::Failed { kind, message } => {
                 failed += 1;
                 if json {
-                    println!("{}", serde_json::json!({"query": qs, "error": {"kind": kind, "message": message}}));
+                    println!("{}", to_json(&JsonFailure { query: &qs, error: JsonError { kind, message: &message } }));
                 } else {
                     eprintln!("leitmotif: {message}");
                 }
