@@ -38,7 +38,7 @@ fn variants() -> Vec<(&'static str, Metric)> {
     let musical = d.clone().with_overrides("tempo=3,key=3,chroma=2").unwrap_or_default();
     let mut out: Vec<(&'static str, Metric)> = vec![
         ("default (group-balanced)", d),
-        ("first draft: all 1 but tuning", first),
+        ("timbre,contrast,tempo,key = 1", first),
         ("all groups weight 1", all_one),
         ("per-dimension (unbalanced)", unbalanced),
         ("timbre only", timbre_only),
@@ -83,7 +83,7 @@ fn duplicates(tsv: &Path, copies: &Path, idx: &Path) {
             let rank = ns.iter().position(|n| index.path(n.id) == *orig);
             let hit = rank == Some(0);
             rr += rank.map(|r| 1.0 / (r + 1) as f64).unwrap_or(0.0);
-            let kind = copy.rsplit('/').next().unwrap_or(copy).splitn(2, '_').nth(1).unwrap_or("?").to_string();
+            let kind = copy.rsplit('/').next().unwrap_or(copy).split_once('_').map_or("?", |x| x.1).to_string();
             let e = per_kind.entry(kind).or_default();
             e.0 += hit as usize;
             e.1 += 1;

@@ -203,7 +203,7 @@ pub fn schema_hash() -> u64 {
         eat(d.group.as_bytes());
         eat(&[0]);
         eat(d.unit.as_bytes());
-        eat(&[b'\n']);
+        eat(b"\n");
     }
     h
 }
@@ -231,7 +231,7 @@ pub fn pitch_class(tonic: &str) -> Option<usize> {
         'B' => 11,
         _ => return None,
     };
-    let mut pc = base as i32;
+    let mut pc: i32 = base;
     for c in chars {
         match c {
             '#' | '♯' => pc += 1,

@@ -62,7 +62,10 @@ fn is_features_file(p: &Path) -> bool {
 
 /// Reads features files and analyses audio inputs; returns the entries and the number of
 /// failed tracks (reported on stderr).
-fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Vec<(String, Vec<f32>)>, usize), SimilarityError> {
+/// `(path, vector)` pairs.
+type Entries = Vec<(String, Vec<f32>)>;
+
+fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), SimilarityError> {
     let mut entries = Vec::new();
     let mut failed = 0usize;
     let mut audio = Vec::new();
