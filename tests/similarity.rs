@@ -203,6 +203,27 @@ fn end_to_end_audio_index_neighbours() {
     let bytes = std::fs::read(&pq).unwrap();
     assert_eq!(&bytes[..4], b"PAR1");
     assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&pq).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut rows = 0;
+    for batch in reader {
+        let batch = batch.unwrap();
+        let schema = batch.schema();
+        assert_eq!(schema.field(0).name(), "path");
+        assert_eq!(schema.field(0).data_type(), &arrow_schema::DataType::Utf8);
+        assert_eq!(schema.field(1).data_type(), &arrow_schema::DataType::Int32);
+        match schema.field(2).data_type() {
+            arrow_schema::DataType::FixedSizeList(item, n) => {
+                assert_eq!(*n as usize, DIM);
+                assert_eq!(item.data_type(), &arrow_schema::DataType::Float32);
+            }
+            other => panic!("vector column is {other:?}"),
+        }
+        rows += batch.num_rows();
+    }
+    assert_eq!(rows, after.len());
 }
 
 /// Silence and a 10 ms file have finite vectors (no tempo, no key, no loudness).
