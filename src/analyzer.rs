@@ -33,7 +33,13 @@ pub struct AnalysisConfig {
 
 impl Default for AnalysisConfig {
     fn default() -> Self {
-        AnalysisConfig { sample_rate: 22050, n_fft: 2048, hop_length: 512, max_duration_s: None, timeout_s: None }
+        AnalysisConfig {
+            sample_rate: 22050,
+            n_fft: 2048,
+            hop_length: 512,
+            max_duration_s: None,
+            timeout_s: None,
+        }
     }
 }
 
@@ -61,7 +67,12 @@ pub struct SourceRecord {
 
 impl From<&SourceInfo> for SourceRecord {
     fn from(s: &SourceInfo) -> Self {
-        SourceRecord { container: s.container.clone(), codec: s.codec.clone(), sample_rate: s.sample_rate, channels: s.channels }
+        SourceRecord {
+            container: s.container.clone(),
+            codec: s.codec.clone(),
+            sample_rate: s.sample_rate,
+            channels: s.channels,
+        }
     }
 }
 
@@ -108,7 +119,9 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("config", &self.config).finish()
+        f.debug_struct("Analyzer")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -117,11 +130,20 @@ impl Analyzer {
     pub fn new(config: AnalysisConfig) -> Result<Self> {
         if !(1000..=384_000).contains(&config.sample_rate) {
             return Err(Error::Config {
-                cause: format!("analysis sample rate must be 1000..=384000 Hz, got {}", config.sample_rate),
+                cause: format!(
+                    "analysis sample rate must be 1000..=384000 Hz, got {}",
+                    config.sample_rate
+                ),
             });
         }
         let stft = Stft::new(config.n_fft, config.hop_length)?;
-        Ok(Analyzer { config, stft, resamplers: HashMap::new(), mono: Vec::new(), resampled: Vec::new() })
+        Ok(Analyzer {
+            config,
+            stft,
+            resamplers: HashMap::new(),
+            mono: Vec::new(),
+            resampled: Vec::new(),
+        })
     }
 
     /// The configuration.
@@ -142,8 +164,7 @@ impl Analyzer {
         let mut resampler_rate: Option<u32> = None;
         let mut frames_used: u64 = 0;
         let mut truncated = false;
-        loop {
-            let Some(chunk) = decoder.next_chunk()? else { break };
+        while let Some(chunk) = decoder.next_chunk()? {
             let channels = chunk.channels;
             let sr_in = chunk.sample_rate;
             let mut samples = chunk.samples;
@@ -156,25 +177,17 @@ impl Analyzer {
                 }
             }
             frames_used += (samples.len() / channels) as u64;
-            let resampler = match resampler_rate {
-                Some(r) => self.resamplers.get_mut(&r),
-                None => {
-                    if !self.resamplers.contains_key(&sr_in) {
-                        self.resamplers.insert(sr_in, Resampler::new(sr_in, sr_out)?);
-                    }
-                    resampler_rate = Some(sr_in);
-                    let r = self.resamplers.get_mut(&sr_in);
-                    if let Some(r) = r {
-                        r.reset();
-                        Some(r)
-                    } else {
-                        None
-                    }
+            // The stream's rate is fixed by its first chunk; plans are cached per rate.
+            let rate = *resampler_rate.get_or_insert(sr_in);
+            let resampler = match self.resamplers.entry(rate) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(Resampler::new(rate, sr_out)?)
                 }
             };
-            let Some(resampler) = resampler else {
-                return Err(Error::Internal { path: path.to_path_buf(), cause: "resampler missing".into() });
-            };
+            if frames_used == (samples.len() / channels) as u64 {
+                resampler.reset();
+            }
             sink.source_audio(samples, channels, sr_in);
             self.mono.clear();
             downmix_into(samples, channels, &mut self.mono);
@@ -189,7 +202,9 @@ impl Analyzer {
         decoder.finish_warnings();
         let info = decoder.info().clone();
         if frames_used == 0 {
-            return Err(Error::Empty { path: path.to_path_buf() });
+            return Err(Error::Empty {
+                path: path.to_path_buf(),
+            });
         }
         if let Some(r) = resampler_rate.and_then(|r| self.resamplers.get_mut(&r)) {
             self.resampled.clear();

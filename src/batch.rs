@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 
 /// File extensions taken as audio when walking directories.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "aif", "aiff", "aifc", "caf", "flac", "mp3", "mp2", "mp1", "mpa", "aac", "m4a", "m4b", "mp4",
-    "alac", "ogg", "oga", "opus", "mka", "mkv", "webm", "weba",
+    "wav", "wave", "aif", "aiff", "aifc", "caf", "flac", "mp3", "mp2", "mp1", "mpa", "aac", "m4a",
+    "m4b", "mp4", "alac", "ogg", "oga", "opus", "mka", "mkv", "webm", "weba",
 ];
 
 /// True when the first bytes look like a container leitmotif can read.
@@ -73,11 +73,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     if depth > 64 {
         return;
     }
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
-        let name_hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let name_hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if name_hidden {
             continue;
         }
@@ -108,7 +113,9 @@ where
         .num_threads(jobs)
         .thread_name(|i| format!("leitmotif-worker-{i}"))
         .build()
-        .map_err(|e| Error::Config { cause: format!("cannot start {jobs} worker threads: {e}") })?;
+        .map_err(|e| Error::Config {
+            cause: format!("cannot start {jobs} worker threads: {e}"),
+        })?;
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::sync_channel::<(usize, T)>(jobs * 2);
     std::thread::scope(|scope| {
@@ -143,4 +150,102 @@ where
         }
     });
     Ok(())
+}
+
+/// Reads an input list: one path per line; blank lines and lines starting with `#` are
+/// skipped; surrounding whitespace is trimmed.
+pub fn read_list(reader: impl std::io::BufRead) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for line in reader.lines() {
+        let line = line?;
+        let t = line.trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            out.push(PathBuf::from(t));
+        }
+    }
+    Ok(out)
+}
+
+/// 64-bit FNV-1a of a path's bytes: stable across runs, machines and input order.
+pub fn path_hash(path: &Path) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.to_string_lossy().as_bytes() {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A shard `index` of `count` (`--shard I/N`, `0 ≤ I < N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("expected I/N, got {s:?}"))?;
+        let index: u64 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad shard index {i:?}"))?;
+        let count: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad shard count {n:?}"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {index}/{count}: need 0 ≤ I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// True when `path` belongs to this shard: `fnv1a(path) mod N == I`. Membership depends
+    /// only on the path as written, so N machines given the same list (in any order) cover
+    /// it exactly once.
+    pub fn contains(&self, path: &Path) -> bool {
+        path_hash(path) % self.count == self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_inputs() {
+        let paths: Vec<PathBuf> = (0..1000)
+            .map(|i| PathBuf::from(format!("music/{i:04}.mp3")))
+            .collect();
+        let n = 7;
+        let mut seen = vec![0; paths.len()];
+        for i in 0..n {
+            let s = Shard { index: i, count: n };
+            for (k, p) in paths.iter().enumerate() {
+                if s.contains(p) {
+                    seen[k] += 1;
+                }
+            }
+        }
+        assert!(seen.iter().all(|&c| c == 1));
+    }
+
+    #[test]
+    fn parses_shard_specs() {
+        assert_eq!("2/5".parse::<Shard>(), Ok(Shard { index: 2, count: 5 }));
+        assert!("5/5".parse::<Shard>().is_err());
+        assert!("1/0".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn reads_lists() {
+        let l = read_list("a.mp3\n\n# comment\n  b c.flac  \n".as_bytes()).unwrap();
+        assert_eq!(l, vec![PathBuf::from("a.mp3"), PathBuf::from("b c.flac")]);
+    }
 }

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 pub enum Error {
     /// The file could not be opened or read (missing, permission denied, I/O failure).
     /// The caller should check the path; retrying rarely helps.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// No container format recognised the bytes (empty file, random bytes, an image…).
     UnsupportedFormat { path: PathBuf, cause: String },
     /// The container was recognised but its audio codec cannot be decoded.
@@ -86,31 +89,54 @@ impl Error {
     }
 
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "{}: cannot read file: {source}", path.display()),
+            Error::Io { path, source } => {
+                write!(f, "{}: cannot read file: {source}", path.display())
+            }
             Error::UnsupportedFormat { path, cause } => {
-                write!(f, "{}: not a recognised audio format ({cause})", path.display())
+                write!(
+                    f,
+                    "{}: not a recognised audio format ({cause})",
+                    path.display()
+                )
             }
             Error::UnsupportedCodec { path, cause } => {
                 write!(f, "{}: unsupported audio codec ({cause})", path.display())
             }
-            Error::NoAudioTrack { path } => write!(f, "{}: the file has no audio track", path.display()),
+            Error::NoAudioTrack { path } => {
+                write!(f, "{}: the file has no audio track", path.display())
+            }
             Error::InvalidStream { path, cause } => {
                 write!(f, "{}: invalid audio stream: {cause}", path.display())
             }
-            Error::Decode { path, cause } => write!(f, "{}: decoding failed: {cause}", path.display()),
-            Error::Empty { path } => write!(f, "{}: the audio stream contains no samples", path.display()),
+            Error::Decode { path, cause } => {
+                write!(f, "{}: decoding failed: {cause}", path.display())
+            }
+            Error::Empty { path } => write!(
+                f,
+                "{}: the audio stream contains no samples",
+                path.display()
+            ),
             Error::Timeout { path, seconds } => {
-                write!(f, "{}: analysis exceeded the time limit of {seconds} s", path.display())
+                write!(
+                    f,
+                    "{}: analysis exceeded the time limit of {seconds} s",
+                    path.display()
+                )
             }
             Error::Config { cause } => write!(f, "invalid configuration: {cause}"),
-            Error::Internal { path, cause } => write!(f, "{}: internal error: {cause}", path.display()),
+            Error::Internal { path, cause } => {
+                write!(f, "{}: internal error: {cause}", path.display())
+            }
         }
     }
 }

@@ -27,11 +27,14 @@ pub mod error;
 pub mod features;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod similarity;
 pub mod summary;
 pub mod vector;
 
-pub use analyzer::{AnalysisConfig, AnalysisInfo, Analyzer, FrameSink, SourceRecord, TrackFeatures};
+pub use analyzer::{
+    AnalysisConfig, AnalysisInfo, Analyzer, FrameSink, SourceRecord, TrackFeatures,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use features::extractor::{FeatureOptions, Features, FrameMatrices};
 pub use pipeline::{Pipeline, TrackAnalysis};

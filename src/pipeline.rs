@@ -28,8 +28,14 @@ impl Pipeline {
     /// Plans the pipeline; fails on an invalid configuration.
     pub fn new(config: AnalysisConfig, options: FeatureOptions) -> Result<Self> {
         let analyzer = Analyzer::new(config.clone())?;
-        let extractor = FeatureExtractor::new(config.sample_rate, config.n_fft, config.hop_length, options);
-        Ok(Pipeline { config, options, analyzer: Some(analyzer), extractor: Some(extractor) })
+        let extractor =
+            FeatureExtractor::new(config.sample_rate, config.n_fft, config.hop_length, options);
+        Ok(Pipeline {
+            config,
+            options,
+            analyzer: Some(analyzer),
+            extractor: Some(extractor),
+        })
     }
 
     /// Analyses `path`. Never panics: a panic inside a decoder becomes [`Error::Internal`]
@@ -40,17 +46,27 @@ impl Pipeline {
         }
         if self.extractor.is_none() {
             let c = &self.config;
-            self.extractor = Some(FeatureExtractor::new(c.sample_rate, c.n_fft, c.hop_length, self.options));
+            self.extractor = Some(FeatureExtractor::new(
+                c.sample_rate,
+                c.n_fft,
+                c.hop_length,
+                self.options,
+            ));
         }
-        let result = catch_unwind(AssertUnwindSafe(|| match (self.analyzer.as_mut(), self.extractor.as_mut()) {
-            (Some(a), Some(x)) => {
-                let mut record = a.run(path, x)?;
-                let (features, frames) = x.finish();
-                record.vector = Some(crate::vector::vector(&features, record.duration_s));
-                record.features = Some(features);
-                Ok(TrackAnalysis { record, frames })
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            match (self.analyzer.as_mut(), self.extractor.as_mut()) {
+                (Some(a), Some(x)) => {
+                    let mut record = a.run(path, x)?;
+                    let (features, frames) = x.finish();
+                    record.vector = Some(crate::vector::vector(&features, record.duration_s));
+                    record.features = Some(features);
+                    Ok(TrackAnalysis { record, frames })
+                }
+                _ => Err(Error::Internal {
+                    path: path.to_path_buf(),
+                    cause: "pipeline not planned".into(),
+                }),
             }
-            _ => Err(Error::Internal { path: path.to_path_buf(), cause: "pipeline not planned".into() }),
         }));
         match result {
             Ok(Ok(r)) => Ok(r),
@@ -69,7 +85,10 @@ impl Pipeline {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "panic".into());
-                Err(Error::Internal { path: path.to_path_buf(), cause: format!("a decoder panicked: {cause}") })
+                Err(Error::Internal {
+                    path: path.to_path_buf(),
+                    cause: format!("a decoder panicked: {cause}"),
+                })
             }
         }
     }

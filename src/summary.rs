@@ -36,12 +36,19 @@ impl RunningStats {
 
     /// Population standard deviation (0 when empty).
     pub fn std(&self) -> f64 {
-        if self.n == 0 { 0.0 } else { (self.m2 / self.n as f64).max(0.0).sqrt() }
+        if self.n == 0 {
+            0.0
+        } else {
+            (self.m2 / self.n as f64).max(0.0).sqrt()
+        }
     }
 
     /// The `{"mean", "std"}` summary.
     pub fn summary(&self) -> Stat {
-        Stat { mean: self.mean(), std: self.std() }
+        Stat {
+            mean: self.mean(),
+            std: self.std(),
+        }
     }
 }
 
@@ -62,7 +69,10 @@ pub struct VecStat {
 impl VecStat {
     /// Summarises one running accumulator per dimension.
     pub fn from_stats(stats: &[RunningStats]) -> Self {
-        VecStat { mean: stats.iter().map(|s| s.mean()).collect(), std: stats.iter().map(|s| s.std()).collect() }
+        VecStat {
+            mean: stats.iter().map(|s| s.mean()).collect(),
+            std: stats.iter().map(|s| s.std()).collect(),
+        }
     }
 }
 

@@ -15,8 +15,10 @@ const AAC_OFFSET_FRAMES: f64 = 2048.0;
 
 #[test]
 fn every_format_decodes_to_its_duration() {
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo("tests/fixtures/formats/manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("tests/fixtures/formats/manifest.json")).unwrap(),
+    )
+    .unwrap();
     let entries = manifest.as_array().unwrap();
     assert!(entries.len() >= 30);
     for e in entries {
@@ -24,24 +26,45 @@ fn every_format_decodes_to_its_duration() {
         let want = e["duration_s"].as_f64().unwrap();
         let sr = e["sample_rate"].as_u64().unwrap() as f64;
         let channels = e["channels"].as_u64().unwrap() as usize;
-        let a = analyze(&repo(&format!("tests/fixtures/formats/{file}"))).unwrap_or_else(|err| panic!("{file}: {err}"));
+        let a = analyze(&repo(&format!("tests/fixtures/formats/{file}")))
+            .unwrap_or_else(|err| panic!("{file}: {err}"));
         let r = &a.record;
         let got = r.duration_s;
         let codec = e["codec"].as_str().unwrap();
-        let tol = if codec.starts_with("aac") { AAC_OFFSET_FRAMES / sr + 1e-9 } else { ONE_FRAME_S };
-        assert!(got >= want - ONE_FRAME_S && got <= want + tol, "{file}: decoded {got} s, expected {want} s");
+        let tol = if codec.starts_with("aac") {
+            AAC_OFFSET_FRAMES / sr + 1e-9
+        } else {
+            ONE_FRAME_S
+        };
+        assert!(
+            got >= want - ONE_FRAME_S && got <= want + tol,
+            "{file}: decoded {got} s, expected {want} s"
+        );
         assert_eq!(r.source.sample_rate as f64, sr, "{file}: sample rate");
         assert_eq!(r.source.channels, channels, "{file}: channels");
-        assert_eq!(r.analysis.frames, 1 + (got * 22050.0).round() as usize / 512, "{file}: frames");
+        assert_eq!(
+            r.analysis.frames,
+            1 + (got * 22050.0).round() as usize / 512,
+            "{file}: frames"
+        );
         assert!(r.warnings.is_empty(), "{file}: warnings {:?}", r.warnings);
         let f = r.features.as_ref().unwrap();
-        assert!(f.spectral.centroid.mean > 50.0, "{file}: centroid {}", f.spectral.centroid.mean);
+        assert!(
+            f.spectral.centroid.mean > 50.0,
+            "{file}: centroid {}",
+            f.spectral.centroid.mean
+        );
     }
 }
 
 #[test]
 fn gapless_mp3_and_opus_are_sample_exact() {
-    for file in ["mp3_cbr128_stereo_44k.mp3", "mp3_vbr_mono_22k.mp3", "opus_stereo_48k.opus", "vorbis_q4_stereo_44k.ogg"] {
+    for file in [
+        "mp3_cbr128_stereo_44k.mp3",
+        "mp3_vbr_mono_22k.mp3",
+        "opus_stereo_48k.opus",
+        "vorbis_q4_stereo_44k.ogg",
+    ] {
         let a = analyze(&repo(&format!("tests/fixtures/formats/{file}"))).unwrap();
         assert_eq!(a.record.duration_s, 1.0, "{file}");
     }

@@ -29,13 +29,17 @@ fn wav_header(channels: u16, sr: u32, bits: u16, data_len: u32) -> Vec<u8> {
 }
 
 fn pcm_body(n: usize) -> Vec<u8> {
-    (0..n).flat_map(|i| (((i * 37) % 2000) as i16 - 1000).to_le_bytes()).collect()
+    (0..n)
+        .flat_map(|i| (((i * 37) % 2000) as i16 - 1000).to_le_bytes())
+        .collect()
 }
 
 fn random_bytes(n: usize, mut seed: u64) -> Vec<u8> {
     (0..n)
         .map(|_| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as u8
         })
         .collect()
@@ -51,7 +55,11 @@ fn make_hostile(dir: &Path) -> Vec<(PathBuf, Vec<ErrorKind>)> {
     };
     use ErrorKind::*;
     put("empty.wav", vec![], vec![UnsupportedFormat]);
-    put("random.mp3", random_bytes(65536, 7), vec![UnsupportedFormat, Decode, InvalidStream, NoAudioTrack]);
+    put(
+        "random.mp3",
+        random_bytes(65536, 7),
+        vec![UnsupportedFormat, Decode, InvalidStream, NoAudioTrack],
+    );
     put("random.bin", random_bytes(4096, 9), vec![UnsupportedFormat]);
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend(random_bytes(2000, 3));
@@ -61,14 +69,26 @@ fn make_hostile(dir: &Path) -> Vec<(PathBuf, Vec<ErrorKind>)> {
     put("claims_4gb.wav", huge, vec![]);
     let mut zero_ch = wav_header(0, 44100, 16, 8820);
     zero_ch.extend(pcm_body(4410));
-    put("zero_channels.wav", zero_ch, vec![UnsupportedFormat, InvalidStream, Decode]);
+    put(
+        "zero_channels.wav",
+        zero_ch,
+        vec![UnsupportedFormat, InvalidStream, Decode],
+    );
     let mut one_hz = wav_header(1, 1, 16, 8820);
     one_hz.extend(pcm_body(4410));
     put("one_hz.wav", one_hz, vec![InvalidStream, UnsupportedFormat]);
     let mut two_ghz = wav_header(1, 2_000_000_000, 16, 8820);
     two_ghz.extend(pcm_body(4410));
-    put("two_ghz.wav", two_ghz, vec![InvalidStream, UnsupportedFormat]);
-    put("header_only.wav", wav_header(1, 44100, 16, 0), vec![Empty, Decode, UnsupportedFormat]);
+    put(
+        "two_ghz.wav",
+        two_ghz,
+        vec![InvalidStream, UnsupportedFormat],
+    );
+    put(
+        "header_only.wav",
+        wav_header(1, 44100, 16, 0),
+        vec![Empty, Decode, UnsupportedFormat],
+    );
     for (src, name) in [
         ("flac_s16_stereo_44k.flac", "truncated.flac"),
         ("mp3_cbr128_stereo_44k.mp3", "truncated.mp3"),
@@ -78,14 +98,18 @@ fn make_hostile(dir: &Path) -> Vec<(PathBuf, Vec<ErrorKind>)> {
     ] {
         let bytes = std::fs::read(repo(&format!("tests/fixtures/formats/{src}"))).unwrap();
         put(name, bytes[..bytes.len() / 3].to_vec(), vec![]);
-        put(&format!("tiny_{name}"), bytes[..40.min(bytes.len())].to_vec(), vec![
-            UnsupportedFormat,
-            Decode,
-            Empty,
-            InvalidStream,
-            NoAudioTrack,
-            UnsupportedCodec,
-        ]);
+        put(
+            &format!("tiny_{name}"),
+            bytes[..40.min(bytes.len())].to_vec(),
+            vec![
+                UnsupportedFormat,
+                Decode,
+                Empty,
+                InvalidStream,
+                NoAudioTrack,
+                UnsupportedCodec,
+            ],
+        );
     }
     out
 }
@@ -96,16 +120,28 @@ fn hostile_inputs_give_typed_errors() {
     for (path, kinds) in make_hostile(dir.path()) {
         match analyze(&path) {
             Ok(a) => {
-                assert!(kinds.is_empty(), "{}: should fail with {kinds:?}, got {:?}", path.display(), a.record);
+                assert!(
+                    kinds.is_empty(),
+                    "{}: should fail with {kinds:?}, got {:?}",
+                    path.display(),
+                    a.record
+                );
                 let f = a.record.features.unwrap();
                 assert!(f.spectral.centroid.mean.is_finite());
             }
             Err(e) => {
                 let name = path.file_name().unwrap().to_string_lossy().to_string();
-                assert!(e.to_string().contains(&name), "message must name the file: {e}");
+                assert!(
+                    e.to_string().contains(&name),
+                    "message must name the file: {e}"
+                );
                 assert_ne!(e.kind(), ErrorKind::Internal, "{name}: {e}");
                 if !kinds.is_empty() {
-                    assert!(kinds.contains(&e.kind()), "{name}: unexpected {:?}: {e}", e.kind());
+                    assert!(
+                        kinds.contains(&e.kind()),
+                        "{name}: unexpected {:?}: {e}",
+                        e.kind()
+                    );
                 }
             }
         }
@@ -139,7 +175,11 @@ fn corrupt_packets_are_skipped_with_a_warning() {
 fn the_cli_survives_a_folder_of_hostile_files() {
     let dir = tempfile::tempdir().unwrap();
     let files = make_hostile(dir.path());
-    std::fs::copy(repo("tests/fixtures/formats/flac_s16_stereo_44k.flac"), dir.path().join("good.flac")).unwrap();
+    std::fs::copy(
+        repo("tests/fixtures/formats/flac_s16_stereo_44k.flac"),
+        dir.path().join("good.flac"),
+    )
+    .unwrap();
     let out = dir.path().join("out.jsonl");
     let mut child = Command::new(env!("CARGO_BIN_EXE_leitmotif"))
         .arg("extract")
@@ -162,7 +202,10 @@ fn the_cli_survives_a_folder_of_hostile_files() {
     };
     assert_eq!(status.code(), Some(1), "some tracks fail → exit 1");
     let text = std::fs::read_to_string(&out).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), files.len() + 1, "one record per input");
     assert!(lines.last().unwrap().get("error").is_none());
     for l in &lines {

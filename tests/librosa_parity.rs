@@ -14,7 +14,9 @@ use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
 use ndarray_npy::NpzReader;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/librosa").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/librosa")
+        .join(name)
 }
 
 struct Ref(NpzReader<File>);
@@ -39,19 +41,32 @@ fn read_wav(name: &str) -> Vec<f32> {
 }
 
 fn analyze(name: &str) -> FrameMatrices {
-    let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions { keep_frames: true }).unwrap();
-    p.analyze(&fixture(&format!("{name}.wav"))).unwrap().frames.unwrap()
+    let mut p = Pipeline::new(
+        AnalysisConfig::default(),
+        FeatureOptions { keep_frames: true },
+    )
+    .unwrap();
+    p.analyze(&fixture(&format!("{name}.wav")))
+        .unwrap()
+        .frames
+        .unwrap()
 }
 
 /// Max over entries of |got − want| / (|want| + floor).
 fn max_rel(got: &[f32], want: &[f32], floor: f32) -> f32 {
     assert_eq!(got.len(), want.len());
-    got.iter().zip(want).map(|(g, w)| (g - w).abs() / (w.abs() + floor)).fold(0.0, f32::max)
+    got.iter()
+        .zip(want)
+        .map(|(g, w)| (g - w).abs() / (w.abs() + floor))
+        .fold(0.0, f32::max)
 }
 
 fn max_abs(got: &[f32], want: &[f32]) -> f32 {
     assert_eq!(got.len(), want.len());
-    got.iter().zip(want).map(|(g, w)| (g - w).abs()).fold(0.0, f32::max)
+    got.iter()
+        .zip(want)
+        .map(|(g, w)| (g - w).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Frame-major rows `(n × dim)` from a librosa `(dim, n)` matrix.
@@ -121,7 +136,13 @@ fn frame_features_match_librosa() {
         let e = max_rel(&got.onset_strength, &want, 1e-3 * scale);
         println!("{name}: onset max rel error {e:.2e}");
         assert!(e < 1e-3, "{name}: onset relative error {e}");
-        for v in got.centroid.iter().chain(&got.flatness).chain(&got.mfcc).chain(&got.contrast) {
+        for v in got
+            .centroid
+            .iter()
+            .chain(&got.flatness)
+            .chain(&got.mfcc)
+            .chain(&got.contrast)
+        {
             assert!(v.is_finite(), "{name}: non-finite feature");
         }
     }
@@ -165,12 +186,18 @@ fn summaries_match_librosa_through_downmix_and_resampling() {
     for i in 0..6 {
         let (g, w) = (mean_rows(&got.contrast, 7, i), mean_rows(&want, 7, i));
         println!("music44: contrast[{i}] mean {g} vs {w}");
-        assert!((g - w).abs() / w.abs() < 0.01, "contrast[{i}] mean {g} vs {w}");
+        assert!(
+            (g - w).abs() / w.abs() < 0.01,
+            "contrast[{i}] mean {g} vs {w}"
+        );
     }
     // The top band (6.4 kHz to Nyquist) is decided by the resampler's transition band, like
     // flatness, and by the depth of the stop band just below Nyquist (soxr_hq: −100 dB at
     // 11 kHz; ours is deeper), so the valley differs: held to 20 %.
     let (g, w) = (mean_rows(&got.contrast, 7, 6), mean_rows(&want, 7, 6));
     println!("music44: contrast[6] mean {g} vs {w}");
-    assert!((g - w).abs() / w.abs() < 0.20, "contrast[6] mean {g} vs {w}");
+    assert!(
+        (g - w).abs() / w.abs() < 0.20,
+        "contrast[6] mean {g} vs {w}"
+    );
 }

@@ -64,7 +64,11 @@ pub struct Chunk<'a> {
 }
 
 enum Inner {
-    Symphonia { format: Box<dyn FormatReader>, decoder: Box<dyn AudioDecoder>, track_id: u32 },
+    Symphonia {
+        format: Box<dyn FormatReader>,
+        decoder: Box<dyn AudioDecoder>,
+        track_id: u32,
+    },
     Opus(Box<OggOpusReader>),
 }
 
@@ -84,7 +88,10 @@ pub struct Decoder {
 
 impl std::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decoder").field("path", &self.path).field("info", &self.info).finish()
+        f.debug_struct("Decoder")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish()
     }
 }
 
@@ -98,7 +105,9 @@ fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()> {
     if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&rate) {
         return Err(Error::InvalidStream {
             path: path.to_path_buf(),
-            cause: format!("sample rate {rate} Hz (supported: {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)"),
+            cause: format!(
+                "sample rate {rate} Hz (supported: {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)"
+            ),
         });
     }
     Ok(())
@@ -119,11 +128,15 @@ impl Decoder {
             return Err(Error::io(path, std::io::Error::other("is a directory")));
         }
         if meta.len() == 0 {
-            return Err(Error::UnsupportedFormat { path: path.to_path_buf(), cause: "the file is empty".into() });
+            return Err(Error::UnsupportedFormat {
+                path: path.to_path_buf(),
+                cause: "the file is empty".into(),
+            });
         }
         let mut head = [0u8; 128];
         let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
-        file.seek(SeekFrom::Start(0)).map_err(|e| Error::io(path, e))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(path, e))?;
         if is_ogg_opus(&head[..n]) {
             return Self::open_opus(path, file);
         }
@@ -131,7 +144,8 @@ impl Decoder {
     }
 
     fn open_opus(path: &Path, file: File) -> Result<Self> {
-        let reader = OggOpusReader::new(Box::new(std::io::BufReader::new(file))).map_err(|e| opus_err(path, e))?;
+        let reader = OggOpusReader::new(Box::new(std::io::BufReader::new(file)))
+            .map_err(|e| opus_err(path, e))?;
         let info = SourceInfo {
             container: "ogg".into(),
             codec: "opus".into(),
@@ -149,22 +163,36 @@ impl Decoder {
             hint.with_extension(ext);
         }
         let format = symphonia::default::get_probe()
-            .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
             .map_err(|e| match e {
-                SymError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => Error::io(path, io),
-                other => Error::UnsupportedFormat { path: path.to_path_buf(), cause: other.to_string() },
+                SymError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => {
+                    Error::io(path, io)
+                }
+                other => Error::UnsupportedFormat {
+                    path: path.to_path_buf(),
+                    cause: other.to_string(),
+                },
             })?;
         let container = format.format_info().short_name.to_string();
         let track = format
             .default_track(TrackType::Audio)
             .or_else(|| format.first_track(TrackType::Audio))
-            .ok_or_else(|| Error::NoAudioTrack { path: path.to_path_buf() })?;
+            .ok_or_else(|| Error::NoAudioTrack {
+                path: path.to_path_buf(),
+            })?;
         let track_id = track.id;
         let params = track
             .codec_params
             .as_ref()
             .and_then(|p| p.audio())
-            .ok_or_else(|| Error::NoAudioTrack { path: path.to_path_buf() })?
+            .ok_or_else(|| Error::NoAudioTrack {
+                path: path.to_path_buf(),
+            })?
             .clone();
         let channels = params.channels.as_ref().map(|c| c.count());
         if let Some(ch) = channels {
@@ -186,7 +214,15 @@ impl Decoder {
             sample_rate: params.sample_rate.unwrap_or(0),
             channels: channels.unwrap_or(0),
         };
-        let mut d = Self::with(path, info, Inner::Symphonia { format, decoder, track_id });
+        let mut d = Self::with(
+            path,
+            info,
+            Inner::Symphonia {
+                format,
+                decoder,
+                track_id,
+            },
+        );
         // Only native FLAC has sample-exact packet timestamps from the stream itself (frame
         // headers); other demuxers count or estimate them, so a jump there proves nothing.
         if d.info.container == "flac" {
@@ -247,20 +283,37 @@ impl Decoder {
             if let Some((deadline, seconds)) = self.deadline
                 && Instant::now() > deadline
             {
-                return Err(Error::Timeout { path: self.path.clone(), seconds });
+                return Err(Error::Timeout {
+                    path: self.path.clone(),
+                    seconds,
+                });
             }
             let step = match &mut self.inner {
-                Inner::Symphonia { format, decoder, track_id } => {
-                    symphonia_step(format.as_mut(), decoder.as_mut(), *track_id, &mut self.next_pts, &mut self.buf)
-                }
+                Inner::Symphonia {
+                    format,
+                    decoder,
+                    track_id,
+                } => symphonia_step(
+                    format.as_mut(),
+                    decoder.as_mut(),
+                    *track_id,
+                    &mut self.next_pts,
+                    &mut self.buf,
+                ),
                 Inner::Opus(reader) => opus_step(reader, &mut self.buf),
             };
             match step {
-                Step::Audio { channels, rate, gap } => {
+                Step::Audio {
+                    channels,
+                    rate,
+                    gap,
+                } => {
                     if gap {
                         self.corrupt_packets += 1;
                         if self.corrupt_packets <= 3 {
-                            self.note("damaged data skipped: the stream resumed after a gap".into());
+                            self.note(
+                                "damaged data skipped: the stream resumed after a gap".into(),
+                            );
                         }
                     }
                     if self.buf.is_empty() {
@@ -279,7 +332,11 @@ impl Decoder {
                         self.info.channels = channels;
                     }
                     self.frames_decoded += (self.buf.len() / channels) as u64;
-                    return Ok(Some(Chunk { samples: &self.buf, channels, sample_rate: self.info.sample_rate }));
+                    return Ok(Some(Chunk {
+                        samples: &self.buf,
+                        channels,
+                        sample_rate: self.info.sample_rate,
+                    }));
                 }
                 Step::Skip => continue,
                 Step::End => {
@@ -308,7 +365,10 @@ impl Decoder {
             self.note(format!("stream truncated: {cause}"));
             Ok(None)
         } else {
-            Err(Error::Decode { path: self.path.clone(), cause })
+            Err(Error::Decode {
+                path: self.path.clone(),
+                cause,
+            })
         }
     }
 
@@ -328,7 +388,11 @@ impl Decoder {
 }
 
 enum Step {
-    Audio { channels: usize, rate: u32, gap: bool },
+    Audio {
+        channels: usize,
+        rate: u32,
+        gap: bool,
+    },
     Skip,
     End,
     BadPacket(String),
@@ -345,7 +409,9 @@ fn symphonia_step(
     let packet = match format.next_packet() {
         Ok(Some(p)) => p,
         Ok(None) => return Step::End,
-        Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Step::End,
+        Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Step::End;
+        }
         Err(SymError::DecodeError(msg)) => return Step::BadPacket(format!("demuxer: {msg}")),
         Err(SymError::ResetRequired) => return Step::End,
         Err(e) => return Step::Fatal(e.to_string()),
@@ -370,7 +436,11 @@ fn symphonia_step(
                 return Step::Fatal("decoded audio has 0 channels".into());
             }
             audio.copy_to_vec_interleaved(buf);
-            Step::Audio { channels, rate, gap }
+            Step::Audio {
+                channels,
+                rate,
+                gap,
+            }
         }
         Err(SymError::DecodeError(msg)) => Step::BadPacket(msg.to_string()),
         Err(SymError::IoError(e)) => Step::BadPacket(e.to_string()),
@@ -384,7 +454,11 @@ fn symphonia_step(
 
 fn opus_step(reader: &mut OggOpusReader, buf: &mut Vec<f32>) -> Step {
     match reader.next_packet(buf) {
-        Ok(true) => Step::Audio { channels: reader.channels(), rate: reader.sample_rate(), gap: false },
+        Ok(true) => Step::Audio {
+            channels: reader.channels(),
+            rate: reader.sample_rate(),
+            gap: false,
+        },
         Ok(false) => Step::End,
         Err(OpusError::Decode(m)) | Err(OpusError::Malformed(m)) => Step::BadPacket(m),
         Err(e) => Step::Fatal(e.to_string()),

@@ -9,7 +9,11 @@ pub fn downmix_into(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
         2 => out.extend(interleaved.chunks_exact(2).map(|f| 0.5 * (f[0] + f[1]))),
         c => {
             let scale = 1.0 / c as f32;
-            out.extend(interleaved.chunks_exact(c).map(|f| f.iter().sum::<f32>() * scale));
+            out.extend(
+                interleaved
+                    .chunks_exact(c)
+                    .map(|f| f.iter().sum::<f32>() * scale),
+            );
         }
     }
 }

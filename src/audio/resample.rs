@@ -38,7 +38,10 @@ pub struct Resampler {
 
 impl std::fmt::Debug for Resampler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resampler").field("sr_in", &self.sr_in).field("sr_out", &self.sr_out).finish()
+        f.debug_struct("Resampler")
+            .field("sr_in", &self.sr_in)
+            .field("sr_out", &self.sr_out)
+            .finish()
     }
 }
 
@@ -50,7 +53,9 @@ impl Resampler {
     /// Plans a resampler from `sr_in` to `sr_out` Hz (allocates the FFT plans and buffers).
     pub fn new(sr_in: u32, sr_out: u32) -> Result<Self> {
         if sr_in == 0 || sr_out == 0 {
-            return Err(Error::Config { cause: format!("cannot resample {sr_in} Hz to {sr_out} Hz") });
+            return Err(Error::Config {
+                cause: format!("cannot resample {sr_in} Hz to {sr_out} Hz"),
+            });
         }
         let mut r = Resampler {
             inner: None,
@@ -67,7 +72,10 @@ impl Resampler {
             let g = gcd(sr_in as u64, sr_out as u64) as usize;
             let (min_in, min_out) = (sr_in as usize / g, sr_out as usize / g);
             // Blocks per FFT: enough for a long filter, even so the delay is a whole sample.
-            let mut k = MIN_BLOCK_OUT.div_ceil(min_out).max(MIN_BLOCK_OUT.div_ceil(min_in)).max(2);
+            let mut k = MIN_BLOCK_OUT
+                .div_ceil(min_out)
+                .max(MIN_BLOCK_OUT.div_ceil(min_in))
+                .max(2);
             k += k % 2;
             let sub_chunks = 4;
             let chunk = k * min_in * sub_chunks;
@@ -80,7 +88,9 @@ impl Resampler {
                 WindowFunction::BlackmanHarris2,
                 FixedSync::Input,
             )
-            .map_err(|e| Error::Config { cause: format!("resampler {sr_in} → {sr_out} Hz: {e}") })?;
+            .map_err(|e| Error::Config {
+                cause: format!("resampler {sr_in} → {sr_out} Hz: {e}"),
+            })?;
             r.chunk_in = fft.input_frames_next();
             r.scratch_out = vec![0.0; fft.output_frames_max()];
             r.to_skip = fft.output_delay();
@@ -152,13 +162,18 @@ impl Resampler {
     }
 
     fn run_block(&mut self, out: &mut Vec<f32>, limit: u64) {
-        let Some(fft) = self.inner.as_mut() else { return };
+        let Some(fft) = self.inner.as_mut() else {
+            return;
+        };
         let frames_out = self.scratch_out.len();
         let written = match (
             InterleavedSlice::new(&self.pending[..], 1, self.chunk_in),
             InterleavedSlice::new_mut(&mut self.scratch_out[..], 1, frames_out),
         ) {
-            (Ok(inp), Ok(mut outp)) => fft.process_into_buffer(&inp, &mut outp, None).map(|(_, w)| w).unwrap_or(0),
+            (Ok(inp), Ok(mut outp)) => fft
+                .process_into_buffer(&inp, &mut outp, None)
+                .map(|(_, w)| w)
+                .unwrap_or(0),
             _ => 0,
         };
         self.pending.clear();
@@ -166,7 +181,9 @@ impl Resampler {
         let skip = self.to_skip.min(produced.len());
         self.to_skip -= skip;
         produced = &produced[skip..];
-        let room = limit.saturating_sub(self.total_out).min(produced.len() as u64) as usize;
+        let room = limit
+            .saturating_sub(self.total_out)
+            .min(produced.len() as u64) as usize;
         out.extend_from_slice(&produced[..room]);
         self.total_out += room as u64;
     }
@@ -178,7 +195,9 @@ mod tests {
     use std::f64::consts::PI;
 
     fn sine(f: f64, sr: f64, n: usize) -> Vec<f32> {
-        (0..n).map(|i| (2.0 * PI * f * i as f64 / sr).sin() as f32).collect()
+        (0..n)
+            .map(|i| (2.0 * PI * f * i as f64 / sr).sin() as f32)
+            .collect()
     }
 
     fn run(r: &mut Resampler, x: &[f32], chunk: usize) -> Vec<f32> {
@@ -198,13 +217,23 @@ mod tests {
         assert_eq!(y.len(), 22050);
         let reference = sine(1000.0, 22050.0, 22050);
         // away from the edges the output is the same sine, sampled at the new times
-        let err = y[2000..20000].iter().zip(&reference[2000..20000]).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let err = y[2000..20000]
+            .iter()
+            .zip(&reference[2000..20000])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         assert!(err < 1e-3, "max error {err}");
     }
 
     #[test]
     fn odd_ratios_keep_alignment() {
-        for &(sr_in, f) in &[(48000u32, 440.0), (8000, 300.0), (96000, 2000.0), (11025, 1000.0), (192000, 5000.0)] {
+        for &(sr_in, f) in &[
+            (48000u32, 440.0),
+            (8000, 300.0),
+            (96000, 2000.0),
+            (11025, 1000.0),
+            (192000, 5000.0),
+        ] {
             let n = sr_in as usize;
             let x = sine(f, sr_in as f64, n);
             let mut r = Resampler::new(sr_in, 22050).unwrap();
@@ -213,7 +242,11 @@ mod tests {
             let reference = sine(f, 22050.0, y.len());
             let a = y.len() / 8;
             let b = y.len() - a;
-            let err = y[a..b].iter().zip(&reference[a..b]).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
+            let err = y[a..b]
+                .iter()
+                .zip(&reference[a..b])
+                .map(|(p, q)| (p - q).abs())
+                .fold(0.0, f32::max);
             assert!(err < 2e-3, "{sr_in}: max error {err}");
         }
     }
@@ -238,7 +271,9 @@ mod tests {
         let x = sine(15000.0, 44100.0, 88200);
         let mut r = Resampler::new(44100, 22050).unwrap();
         let y = run(&mut r, &x, 4096);
-        let rms = |v: &[f32]| (v.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        let rms = |v: &[f32]| {
+            (v.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+        };
         let steady = &y[4096..y.len() - 4096];
         let atten_db = 20.0 * (rms(&x) / rms(steady).max(1e-30)).log10();
         println!("15 kHz at 44.1 kHz → 22.05 kHz: attenuated {atten_db:.1} dB");

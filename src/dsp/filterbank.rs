@@ -13,7 +13,11 @@ pub fn hz_to_mel(f: f64) -> f64 {
     let min_log_hz = 1000.0;
     let min_log_mel = min_log_hz / f_sp;
     let logstep = 6.4f64.ln() / 27.0;
-    if f >= min_log_hz { min_log_mel + (f / min_log_hz).ln() / logstep } else { f / f_sp }
+    if f >= min_log_hz {
+        min_log_mel + (f / min_log_hz).ln() / logstep
+    } else {
+        f / f_sp
+    }
 }
 
 /// mel → Hz (Slaney).
@@ -22,7 +26,11 @@ pub fn mel_to_hz(m: f64) -> f64 {
     let min_log_hz = 1000.0;
     let min_log_mel = min_log_hz / f_sp;
     let logstep = 6.4f64.ln() / 27.0;
-    if m >= min_log_mel { min_log_hz * (logstep * (m - min_log_mel)).exp() } else { f_sp * m }
+    if m >= min_log_mel {
+        min_log_hz * (logstep * (m - min_log_mel)).exp()
+    } else {
+        f_sp * m
+    }
 }
 
 /// A sparse mel filterbank.
@@ -41,7 +49,9 @@ impl MelFilterbank {
         let pts: Vec<f64> = (0..n_mels + 2)
             .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64))
             .collect();
-        let fftfreqs: Vec<f64> = (0..n_bins).map(|k| k as f64 * sr as f64 / n_fft as f64).collect();
+        let fftfreqs: Vec<f64> = (0..n_bins)
+            .map(|k| k as f64 * sr as f64 / n_fft as f64)
+            .collect();
         let filters = (0..n_mels)
             .map(|m| {
                 let (f0, f1, f2) = (pts[m], pts[m + 1], pts[m + 2]);
@@ -57,7 +67,11 @@ impl MelFilterbank {
                     })
                     .collect();
                 let first = w.iter().position(|&v| v > 0.0).unwrap_or(0);
-                let last = w.iter().rposition(|&v| v > 0.0).map(|p| p + 1).unwrap_or(first);
+                let last = w
+                    .iter()
+                    .rposition(|&v| v > 0.0)
+                    .map(|p| p + 1)
+                    .unwrap_or(first);
                 (first, w[first..last].to_vec())
             })
             .collect();
@@ -100,9 +114,16 @@ impl Dct2 {
         let n = n_in as f64;
         let mut basis = Vec::with_capacity(n_in * n_out);
         for k in 0..n_out {
-            let s = if k == 0 { (1.0 / n).sqrt() } else { (2.0 / n).sqrt() };
+            let s = if k == 0 {
+                (1.0 / n).sqrt()
+            } else {
+                (2.0 / n).sqrt()
+            };
             for i in 0..n_in {
-                basis.push((s * (std::f64::consts::PI * k as f64 * (2 * i + 1) as f64 / (2.0 * n)).cos()) as f32);
+                basis.push(
+                    (s * (std::f64::consts::PI * k as f64 * (2 * i + 1) as f64 / (2.0 * n)).cos())
+                        as f32,
+                );
             }
         }
         Dct2 { basis, n_in, n_out }
@@ -112,7 +133,11 @@ impl Dct2 {
     pub fn apply(&self, x: &[f32], out: &mut [f32]) {
         for (k, o) in out.iter_mut().enumerate().take(self.n_out) {
             let row = &self.basis[k * self.n_in..(k + 1) * self.n_in];
-            *o = row.iter().zip(x).map(|(a, b)| (*a as f64) * (*b as f64)).sum::<f64>() as f32;
+            *o = row
+                .iter()
+                .zip(x)
+                .map(|(a, b)| (*a as f64) * (*b as f64))
+                .sum::<f64>() as f32;
         }
     }
 }

@@ -37,7 +37,9 @@ pub struct Frame<'a> {
 
 /// The periodic Hann window (`fftbins=True`), in f64 like scipy's.
 pub fn hann_periodic(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos()).collect()
+    (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / n as f64).cos())
+        .collect()
 }
 
 /// Streaming STFT over a mono signal.
@@ -59,18 +61,25 @@ pub struct Stft {
 
 impl std::fmt::Debug for Stft {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stft").field("n_fft", &self.n_fft).field("hop", &self.hop).finish()
+        f.debug_struct("Stft")
+            .field("n_fft", &self.n_fft)
+            .field("hop", &self.hop)
+            .finish()
     }
 }
 
 impl Stft {
     /// Plans an STFT with frame length `n_fft` (even, ≥ 16) and hop `hop` (1 ≤ hop ≤ n_fft).
     pub fn new(n_fft: usize, hop: usize) -> Result<Self> {
-        if n_fft < 16 || n_fft % 2 != 0 || n_fft > 1 << 20 {
-            return Err(Error::Config { cause: format!("n_fft must be even and in 16..=1048576, got {n_fft}") });
+        if n_fft < 16 || !n_fft.is_multiple_of(2) || n_fft > 1 << 20 {
+            return Err(Error::Config {
+                cause: format!("n_fft must be even and in 16..=1048576, got {n_fft}"),
+            });
         }
         if hop == 0 || hop > n_fft {
-            return Err(Error::Config { cause: format!("hop_length must be in 1..=n_fft, got {hop}") });
+            return Err(Error::Config {
+                cause: format!("hop_length must be in 1..=n_fft, got {hop}"),
+            });
         }
         let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n_fft);
         let scratch = fft.make_scratch_vec();
@@ -129,7 +138,9 @@ impl Stft {
         let mut rest = samples;
         while !rest.is_empty() {
             // Keep the buffer bounded: take at most what completes a few frames.
-            let room = (self.n_fft * 4).saturating_sub(self.buf.len() - self.start).max(self.hop);
+            let room = (self.n_fft * 4)
+                .saturating_sub(self.buf.len() - self.start)
+                .max(self.hop);
             let take = room.min(rest.len());
             self.buf.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
@@ -164,12 +175,27 @@ impl Stft {
             *o = *x as f64 * w;
         }
         // Lengths are fixed at plan time, so this cannot fail.
-        let _ = self.fft.process_with_scratch(&mut self.windowed, &mut self.spectrum64, &mut self.scratch);
-        for ((m, c), c64) in self.magnitude.iter_mut().zip(self.spectrum.iter_mut()).zip(&self.spectrum64) {
+        let _ = self.fft.process_with_scratch(
+            &mut self.windowed,
+            &mut self.spectrum64,
+            &mut self.scratch,
+        );
+        for ((m, c), c64) in self
+            .magnitude
+            .iter_mut()
+            .zip(self.spectrum.iter_mut())
+            .zip(&self.spectrum64)
+        {
             *c = Complex32::new(c64.re as f32, c64.im as f32);
-            *m = c.norm();
+            // |X| from the f64 spectrum (within 1 ulp of hypotf on the rounded value)
+            *m = (c64.re * c64.re + c64.im * c64.im).sqrt() as f32;
         }
-        sink(&Frame { index: self.frames, samples: frame, spectrum: &self.spectrum, magnitude: &self.magnitude });
+        sink(&Frame {
+            index: self.frames,
+            samples: frame,
+            spectrum: &self.spectrum,
+            magnitude: &self.magnitude,
+        });
         self.frames += 1;
     }
 }
@@ -194,7 +220,11 @@ mod tests {
         let frame: Vec<f64> = (0..n_fft)
             .map(|n| {
                 let i = (t * hop + n) as isize - (n_fft / 2) as isize;
-                if i >= 0 && (i as usize) < x.len() { x[i as usize] as f64 * w[n] } else { 0.0 }
+                if i >= 0 && (i as usize) < x.len() {
+                    x[i as usize] as f64 * w[n]
+                } else {
+                    0.0
+                }
             })
             .collect();
         (0..=n_fft / 2)
@@ -222,7 +252,9 @@ mod tests {
 
     #[test]
     fn matches_naive_dft_and_is_chunk_independent() {
-        let x: Vec<f32> = (0..3000).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let x: Vec<f32> = (0..3000)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
         let mut s = Stft::new(64, 16).unwrap();
         let a = collect(&mut s, &x, 1);
         s.reset();
@@ -234,7 +266,10 @@ mod tests {
         for t in [0, 1, 5, a.len() / 2, a.len() - 1] {
             let r = naive(&x, 64, 16, t);
             for (k, (got, want)) in a[t].iter().zip(&r).enumerate() {
-                assert!((*got as f64 - want).abs() < 1e-4 * (1.0 + want), "t {t} k {k}: {got} vs {want}");
+                assert!(
+                    (*got as f64 - want).abs() < 1e-4 * (1.0 + want),
+                    "t {t} k {k}: {got} vs {want}"
+                );
             }
         }
     }

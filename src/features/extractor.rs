@@ -166,7 +166,10 @@ pub struct FeatureExtractor {
 
 impl std::fmt::Debug for FeatureExtractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FeatureExtractor").field("sr", &self.sr).field("n_fft", &self.n_fft).finish()
+        f.debug_struct("FeatureExtractor")
+            .field("sr", &self.sr)
+            .field("n_fft", &self.n_fft)
+            .finish()
     }
 }
 
@@ -234,7 +237,7 @@ impl FeatureExtractor {
         self.mfcc_stats = [RunningStats::default(); N_MFCC];
         self.zcr.reset();
         self.loudness = LoudnessMeter::default();
-        self.tonal = TonalAnalyzer::new(self.sr, self.n_fft, self.hop);
+        self.tonal.reset();
         self.kept = FrameMatrices::default();
     }
 
@@ -289,8 +292,12 @@ impl FeatureExtractor {
         let loudness = self.loudness.finish();
         let mut chroma_mean_std = (Vec::with_capacity(12), Vec::with_capacity(12));
         for i in 0..12 {
-            chroma_mean_std.0.push(finite_or_zero(tonal.chroma_mean[i] as f64));
-            chroma_mean_std.1.push(finite_or_zero(tonal.chroma_std[i] as f64));
+            chroma_mean_std
+                .0
+                .push(finite_or_zero(tonal.chroma_mean[i] as f64));
+            chroma_mean_std
+                .1
+                .push(finite_or_zero(tonal.chroma_std[i] as f64));
         }
         let features = Features {
             spectral: SpectralSummary {
@@ -305,16 +312,31 @@ impl FeatureExtractor {
             mfcc: VecStat::from_stats(&self.mfcc_stats),
             loudness,
             tempo: Tempo {
-                bpm: rhythm.bpm.map(|b| b as f64).filter(|b| b.is_finite() && *b > 0.0),
+                bpm: rhythm
+                    .bpm
+                    .map(|b| b as f64)
+                    .filter(|b| b.is_finite() && *b > 0.0),
                 confidence: finite_or_zero(rhythm.confidence as f64).clamp(0.0, 1.0),
             },
-            beats: rhythm.beats.iter().map(|&b| b as f64).filter(|b| b.is_finite()).collect(),
+            beats: rhythm
+                .beats
+                .iter()
+                .map(|&b| b as f64)
+                .filter(|b| b.is_finite())
+                .collect(),
             onset_rate: finite_or_zero(rhythm.onset_rate as f64),
             tuning: Tuning {
                 cents: finite_or_zero(tonal.tuning_cents as f64),
-                reference_hz: if tonal.reference_hz.is_finite() { tonal.reference_hz as f64 } else { 440.0 },
+                reference_hz: if tonal.reference_hz.is_finite() {
+                    tonal.reference_hz as f64
+                } else {
+                    440.0
+                },
             },
-            chroma: VecStat { mean: chroma_mean_std.0, std: chroma_mean_std.1 },
+            chroma: VecStat {
+                mean: chroma_mean_std.0,
+                std: chroma_mean_std.1,
+            },
             key: KeyRecord {
                 tonic: tonal.key.tonic.to_string(),
                 mode: tonal.key.mode.to_string(),
@@ -325,14 +347,67 @@ impl FeatureExtractor {
             let mut kept = std::mem::take(&mut self.kept);
             kept.n_frames = n;
             kept.onset_strength = onset_env;
-            kept.chroma = tonal.chroma.iter().flat_map(|r| r.iter().copied()).collect();
-            kept.times = (0..n).map(|t| (t * self.hop) as f32 / self.sr as f32).collect();
+            kept.chroma = tonal
+                .chroma
+                .iter()
+                .flat_map(|r| r.iter().copied())
+                .collect();
+            kept.times = (0..n)
+                .map(|t| (t * self.hop) as f32 / self.sr as f32)
+                .collect();
             Some(kept)
         } else {
             None
         };
         self.reset();
         (features, frames)
+    }
+}
+
+impl Features {
+    /// A record with every field present (zeros), used to derive stable table columns.
+    pub fn template() -> Self {
+        let stat = Stat {
+            mean: 0.5,
+            std: 0.5,
+        };
+        let vs = |n: usize| VecStat {
+            mean: vec![0.5; n],
+            std: vec![0.5; n],
+        };
+        Features {
+            spectral: SpectralSummary {
+                centroid: stat,
+                bandwidth: stat,
+                rolloff: stat,
+                flatness: stat,
+                zcr: stat,
+                rms: stat,
+                contrast: vs(N_CONTRAST),
+            },
+            mfcc: vs(N_MFCC),
+            loudness: Loudness {
+                integrated_lufs: Some(0.5),
+                range_lu: Some(0.5),
+                true_peak_dbtp: Some(0.5),
+            },
+            tempo: Tempo {
+                bpm: Some(0.5),
+                confidence: 0.5,
+            },
+            beats: vec![],
+            onset_rate: 0.5,
+            tuning: Tuning {
+                cents: 0.5,
+                reference_hz: 0.5,
+            },
+            chroma: vs(12),
+            key: KeyRecord {
+                tonic: String::new(),
+                mode: String::new(),
+                confidence: 0.5,
+            },
+        }
     }
 }
 
@@ -382,7 +457,8 @@ impl FrameSink for FeatureExtractor {
             self.max_mel = self.max_mel.max(db);
             self.mel_db.push(db);
         }
-        self.contrast.peaks_valleys(s, &mut self.peak, &mut self.valley);
+        self.contrast
+            .peaks_valleys(s, &mut self.peak, &mut self.valley);
         for b in 0..N_CONTRAST {
             let (p, v) = (power_db(self.peak[b]), power_db(self.valley[b]));
             self.max_peak = self.max_peak.max(p);

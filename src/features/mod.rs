@@ -9,5 +9,5 @@ pub mod onset;
 pub mod rhythm;
 pub mod spectral;
 pub mod timbre;
-pub mod zcr;
 pub mod tonal;
+pub mod zcr;

@@ -36,6 +36,12 @@ impl Zcr {
     pub fn frame(&self, index: usize, frame: &[f32], hop: usize) -> f32 {
         let n = frame.len();
         let start = (index * hop) as i64 - (n / 2) as i64;
+        let neg = |x: f32| x.abs() > 1e-10 && x.is_sign_negative();
+        if start >= 0 && (start as u64 + n as u64) <= self.seen {
+            // interior frame: no padding involved
+            let count = frame.windows(2).filter(|w| neg(w[0]) != neg(w[1])).count();
+            return count as f32 / n as f32;
+        }
         let first = self.first.unwrap_or(0.0);
         let value = |i: usize| -> bool {
             let p = start + i as i64;
@@ -66,7 +72,9 @@ mod tests {
 
     #[test]
     fn alternating_signal_crosses_every_sample() {
-        let x: Vec<f32> = (0..4096).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let x: Vec<f32> = (0..4096)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         let mut z = Zcr::default();
         z.audio(&x);
         let frame = &x[0..2048];

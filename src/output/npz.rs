@@ -38,7 +38,13 @@ pub fn npz_name(track: &Path) -> String {
     let s: String = track
         .to_string_lossy()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{}.npz", s.trim_start_matches(['.', '_']))
 }
@@ -60,14 +66,21 @@ pub fn write_npz(dir: &Path, track: &Path, m: &FrameMatrices) -> io::Result<Path
             ("zcr", &m.zcr),
             ("rms", &m.rms),
         ] {
-            npz.add_array(name, &by_feature(rows, n, 1)).map_err(io_err)?;
+            npz.add_array(name, &by_feature(rows, n, 1))
+                .map_err(io_err)?;
         }
-        npz.add_array("contrast", &by_feature(&m.contrast, n, 7)).map_err(io_err)?;
-        npz.add_array("mel", &by_feature(&m.mel, n, 128)).map_err(io_err)?;
-        npz.add_array("mfcc", &by_feature(&m.mfcc, n, 20)).map_err(io_err)?;
-        npz.add_array("onset_strength", &Array1::from(m.onset_strength.clone())).map_err(io_err)?;
-        npz.add_array("chroma", &by_feature(&m.chroma, n, 12)).map_err(io_err)?;
-        npz.add_array("times", &Array1::from(m.times.clone())).map_err(io_err)?;
+        npz.add_array("contrast", &by_feature(&m.contrast, n, 7))
+            .map_err(io_err)?;
+        npz.add_array("mel", &by_feature(&m.mel, n, 128))
+            .map_err(io_err)?;
+        npz.add_array("mfcc", &by_feature(&m.mfcc, n, 20))
+            .map_err(io_err)?;
+        npz.add_array("onset_strength", &Array1::from(m.onset_strength.clone()))
+            .map_err(io_err)?;
+        npz.add_array("chroma", &by_feature(&m.chroma, n, 12))
+            .map_err(io_err)?;
+        npz.add_array("times", &Array1::from(m.times.clone()))
+            .map_err(io_err)?;
         let inner = npz.finish().map_err(io_err)?;
         inner.into_inner().map_err(io_err)?.sync_all()?;
     }

@@ -10,12 +10,19 @@ pub fn repo(rel: &str) -> PathBuf {
 }
 
 pub fn analyze(path: &Path) -> leitmotif::Result<TrackAnalysis> {
-    Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()).unwrap().analyze(path)
+    Pipeline::new(AnalysisConfig::default(), FeatureOptions::default())
+        .unwrap()
+        .analyze(path)
 }
 
 /// Writes a mono or multichannel 32-bit float WAV.
 pub fn write_wav(path: &Path, sr: u32, channels: u16, samples: &[f32]) {
-    let spec = hound::WavSpec { channels, sample_rate: sr, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: sr,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     for &s in samples {
         w.write_sample(s).unwrap();
@@ -25,5 +32,7 @@ pub fn write_wav(path: &Path, sr: u32, channels: u16, samples: &[f32]) {
 
 pub fn sine(f: f64, sr: u32, seconds: f64, amp: f32) -> Vec<f32> {
     let n = (seconds * sr as f64).round() as usize;
-    (0..n).map(|i| amp * (2.0 * std::f64::consts::PI * f * i as f64 / sr as f64).sin() as f32).collect()
+    (0..n)
+        .map(|i| amp * (2.0 * std::f64::consts::PI * f * i as f64 / sr as f64).sin() as f32)
+        .collect()
 }

@@ -1,4 +1,63 @@
-//! Tuning, chroma and key. (Placeholder: being written.)
+//! Tuning, chroma and key.
+//!
+//! [`TonalAnalyzer`] is fed every STFT power frame ([`TonalAnalyzer::frame`]) and the mono
+//! analysis-rate signal ([`TonalAnalyzer::audio`]) as the pipeline runs, and returns a
+//! [`TonalResult`] at the end of the track:
+//!
+//! - **tuning** ([`tuning`]): `librosa.estimate_tuning(y)` (piptrack on the magnitude
+//!   spectrogram, `n_fft` 2048, resolution 0.01 semitone): `tuning_cents = 100 × bins`,
+//!   `reference_hz = 440·2^(bins/12)`. `chroma_stft` itself estimates its tuning on the
+//!   *power* spectrogram, which piptrack's parabolic interpolation biases towards the bin
+//!   centres (a synthetic A = 432 Hz song reads −26 cents, against −30 from the magnitude and
+//!   −31.8 in truth); that value is kept separately
+//!   as `chroma_tuning_cents` and used only for the chroma.
+//! - **chroma** ([`chroma`]): `librosa.feature.chroma_stft` (librosa 0.11 defaults, tuning
+//!   estimated), one 12-vector per STFT frame, plus its mean and (population) standard
+//!   deviation over frames.
+//! - **key** ([`key`]): Krumhansl–Schmuckler correlation of a harmonic pitch-class profile
+//!   ([`hpcp`], Gómez 2006, from its own 4096-point STFT of the signal) with data-driven
+//!   major/minor profiles, plus the same correlation on the opening 1.5 s as a tonic cue;
+//!   confidence in `[0, 1]`, ≈ 0 for silence, noise and drums. Tonic names use sharps.
+//!
+//! # Memory and the tuning buffer
+//! chroma_stft needs the track's tuning before it can compute the first frame, and the tuning
+//! depends on every frame. The analyzer therefore keeps the power frames of the first
+//! [`TonalConfig::tuning_buffer_s`] seconds (default 120 s: 5169 frames × 1025 bins × 4 B ≈
+//! 21 MB at 22 050 Hz), while the piptrack candidates of each frame (a few `(pitch, mag)`
+//! pairs, for both the power and the magnitude spectrum) are collected as it arrives. When the
+//! buffer is full both tunings are fixed from the candidates seen so far, the buffered frames
+//! are turned into chroma and freed, and every later frame is turned into chroma as it arrives,
+//! with that tuning; no more candidates are kept.
+//!
+//! - Tracks no longer than the buffer: tuning and chroma are **exactly** librosa's (up to f32
+//!   rounding of the STFT; a ±0.01-bin move of the histogram argmax is possible in principle,
+//!   none occurs on the fixtures).
+//! - Longer tracks: both tunings are librosa's estimates over the first 120 s only, and every
+//!   frame's chroma uses it. For a recording with one tuning (nearly all music) this changes
+//!   nothing; it differs from librosa only when the tuning histogram of the whole track has a
+//!   different mode from that of its first two minutes. Set `tuning_buffer_s` to the track
+//!   length (or larger) for exact parity at the cost of the memory.
+//!
+//! The key profiles are accumulated at 10-cent resolution and folded to 12 classes at the end
+//! with the tuning, so they keep no audio either. Per-frame memory is the 12-float chroma row.
+//!
+//! # Allocation
+//! [`TonalAnalyzer::new`] plans the HPCP FFT and its buffers. Per frame, nothing is allocated
+//! except amortised growth of the per-frame chroma rows, of the candidate lists (until the
+//! tuning is fixed) and of the tuning buffer (reserved for up to 4096 frames at once). The chroma
+//! filterbank is built once per track when the tuning is fixed. [`TonalAnalyzer::reset`] reuses
+//! everything for the next track.
+
+pub mod chroma;
+pub mod hpcp;
+pub mod key;
+pub mod tuning;
+
+use chroma::ChromaFilterbank;
+use hpcp::{Hpcp, HpcpConfig};
+use tuning::PitchCandidates;
+
+pub use key::{KeyProfile, PITCH_CLASSES};
 
 /// Key estimate.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,46 +73,236 @@ pub struct Key {
 /// Tonal description of a track.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TonalResult {
-    /// Deviation from A440 in cents.
+    /// Deviation from A440 in cents: `100 · librosa.estimate_tuning(y)` (piptrack on the
+    /// magnitude spectrogram).
     pub tuning_cents: f32,
-    /// Reference frequency of A4 in Hz.
+    /// The tuning `chroma_stft` uses, in cents: `100 · estimate_tuning(S=|X|²)` (piptrack on
+    /// the power spectrogram; biased towards the bin centres, see [`tuning`]).
+    pub chroma_tuning_cents: f32,
+    /// Reference frequency of A4 in Hz, `440 · 2^(tuning_cents/1200)`.
     pub reference_hz: f32,
     /// `chroma_stft` per frame (C first), one row of 12 per frame.
     pub chroma: Vec<[f32; 12]>,
     pub chroma_mean: [f32; 12],
     pub chroma_std: [f32; 12],
+    /// Track-level harmonic pitch-class profile (C first, max = 1; zeros for silence).
+    pub hpcp: [f32; 12],
     pub key: Key,
+}
+
+/// Parameters of the tonal stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TonalConfig {
+    /// Seconds of power frames buffered before the tuning is fixed (see the module docs).
+    pub tuning_buffer_s: f64,
+    /// The key-finding HPCP.
+    pub hpcp: HpcpConfig,
+    /// Key profiles.
+    pub key_profile: KeyProfile,
+    /// Weight `w` of the opening profile in the key score (0 disables it; see [`key`]).
+    pub opening_weight: f64,
+}
+
+impl Default for TonalConfig {
+    fn default() -> Self {
+        TonalConfig {
+            tuning_buffer_s: 120.0,
+            hpcp: HpcpConfig::default(),
+            key_profile: KeyProfile::default(),
+            opening_weight: 1.0,
+        }
+    }
 }
 
 /// Streaming tonal analysis: fed every STFT power frame and the mono analysis-rate signal.
 #[derive(Debug)]
 pub struct TonalAnalyzer {
-    frames: usize,
+    sr: u32,
+    n_fft: usize,
+    n_bins: usize,
+    buffer_frames: usize,
+    /// Power frames waiting for the tuning (row-major, `n_bins` each).
+    pending: Vec<f32>,
+    pending_frames: usize,
+    /// piptrack candidates on the power spectrum (chroma_stft's tuning).
+    cands: PitchCandidates,
+    /// piptrack candidates on the magnitude spectrum (`estimate_tuning(y)`, the reported tuning).
+    cands_mag: PitchCandidates,
+    magnitude: Vec<f32>,
+    /// chroma_stft's tuning in bins, once fixed.
+    tuning: Option<f64>,
+    /// estimate_tuning(y) in bins, once fixed.
+    tuning_mag: Option<f64>,
+    fb: Option<ChromaFilterbank>,
+    chroma: Vec<[f32; 12]>,
+    hpcp: Hpcp,
+    key_profile: KeyProfile,
+    opening_weight: f64,
 }
 
 impl TonalAnalyzer {
     /// Plans the analysis for sample rate `sr`, STFT size `n_fft`, hop `hop`.
-    pub fn new(_sr: u32, _n_fft: usize, _hop: usize) -> Self {
-        TonalAnalyzer { frames: 0 }
+    pub fn new(sr: u32, n_fft: usize, hop: usize) -> Self {
+        Self::with_config(sr, n_fft, hop, TonalConfig::default())
+    }
+
+    /// Plans the analysis with explicit parameters.
+    pub fn with_config(sr: u32, n_fft: usize, hop: usize, config: TonalConfig) -> Self {
+        let buffer_frames = ((config.tuning_buffer_s.max(0.0) * sr as f64 / hop.max(1) as f64)
+            .ceil() as usize)
+            .max(1);
+        TonalAnalyzer {
+            sr,
+            n_fft,
+            n_bins: n_fft / 2 + 1,
+            buffer_frames,
+            pending: Vec::new(),
+            pending_frames: 0,
+            cands: PitchCandidates::new(sr, n_fft),
+            cands_mag: PitchCandidates::new(sr, n_fft),
+            magnitude: vec![0.0; n_fft / 2 + 1],
+            tuning: None,
+            tuning_mag: None,
+            fb: None,
+            chroma: Vec::new(),
+            hpcp: Hpcp::new(sr, config.hpcp),
+            key_profile: config.key_profile,
+            opening_weight: config.opening_weight,
+        }
+    }
+
+    /// Prepares for the next track, keeping plans and buffers.
+    pub fn reset(&mut self) {
+        self.pending.clear();
+        self.pending_frames = 0;
+        self.cands.reset();
+        self.cands_mag.reset();
+        self.tuning = None;
+        self.tuning_mag = None;
+        self.fb = None;
+        self.chroma.clear();
+        self.hpcp.reset();
     }
 
     /// One STFT frame's power spectrum `|X|²` (`n_fft/2 + 1` bins), in order.
-    pub fn frame(&mut self, _power: &[f32]) {
-        self.frames += 1;
+    pub fn frame(&mut self, power: &[f32]) {
+        if let Some(fb) = &self.fb {
+            self.chroma.push(fb.apply(power));
+            return;
+        }
+        self.cands.push_frame(power);
+        self.magnitude.clear();
+        self.magnitude
+            .extend(power.iter().map(|p| p.max(0.0).sqrt()));
+        self.cands_mag.push_frame(&self.magnitude);
+        let n = self.n_bins;
+        if self.pending.capacity() == 0 {
+            self.pending.reserve_exact(n * self.buffer_frames.min(4096));
+        }
+        self.pending.extend(power.iter().take(n).copied());
+        self.pending.resize(self.pending_frames * n + n, 0.0);
+        self.pending_frames += 1;
+        if self.pending_frames >= self.buffer_frames {
+            self.fix_tuning();
+        }
+    }
+
+    /// Fixes the tuning from the candidates so far and flushes the buffered frames.
+    fn fix_tuning(&mut self) {
+        let t = self.cands.estimate();
+        let fb = ChromaFilterbank::new(self.sr, self.n_fft, t);
+        for row in self.pending.chunks_exact(self.n_bins) {
+            self.chroma.push(fb.apply(row));
+        }
+        self.pending = Vec::new();
+        self.pending_frames = 0;
+        self.tuning = Some(t);
+        self.tuning_mag = Some(self.cands_mag.estimate());
+        self.fb = Some(fb);
+    }
+
+    /// Offline studies: keep every HPCP frame (12 bins, folded with the final tuning at
+    /// [`Self::debug_hpcp_frames`]). Memory then grows with the track.
+    #[doc(hidden)]
+    pub fn debug_record_hpcp_frames(&mut self) {
+        self.hpcp.record = Some(Vec::new());
+    }
+
+    /// The recorded HPCP frames folded to 12 pitch classes (C first) with the track's tuning;
+    /// call after [`Self::finish`].
+    #[doc(hidden)]
+    pub fn debug_hpcp_frames(&self) -> Vec<[f32; 12]> {
+        let cents = tuning::bins_to_cents(self.tuning_mag.unwrap_or(0.0));
+        self.hpcp
+            .record
+            .iter()
+            .flatten()
+            .map(|f| hpcp::fold(&f.map(|v| v as f64), cents).map(|v| v as f32))
+            .collect()
     }
 
     /// The next chunk of the mono analysis-rate signal, in order.
-    pub fn audio(&mut self, _samples: &[f32]) {}
+    pub fn audio(&mut self, samples: &[f32]) {
+        self.hpcp.push(samples);
+    }
 
     /// Ends the track and returns the result.
     pub fn finish(&mut self) -> TonalResult {
-        TonalResult {
-            tuning_cents: 0.0,
-            reference_hz: 440.0,
-            chroma: vec![[0.0; 12]; self.frames],
-            chroma_mean: [0.0; 12],
-            chroma_std: [0.0; 12],
-            key: Key { tonic: "C", mode: "major", confidence: 0.0 },
+        if self.fb.is_none() {
+            self.fix_tuning();
         }
+        self.hpcp.finish();
+        let bins = self.tuning_mag.unwrap_or(0.0);
+        let cents = tuning::bins_to_cents(bins);
+        let chroma_cents = tuning::bins_to_cents(self.tuning.unwrap_or(0.0));
+        let n = self.chroma.len();
+        let mut mean = [0.0f64; 12];
+        let mut sq = [0.0f64; 12];
+        for row in &self.chroma {
+            for c in 0..12 {
+                mean[c] += row[c] as f64;
+            }
+        }
+        if n > 0 {
+            for m in &mut mean {
+                *m /= n as f64;
+            }
+            for row in &self.chroma {
+                for c in 0..12 {
+                    let d = row[c] as f64 - mean[c];
+                    sq[c] += d * d;
+                }
+            }
+        }
+        let chroma_mean = mean.map(|v| v as f32);
+        let chroma_std = sq.map(|v| {
+            if n > 0 {
+                (v / n as f64).sqrt() as f32
+            } else {
+                0.0
+            }
+        });
+        let pcp = hpcp::fold(&self.hpcp.profile, cents);
+        let opening = hpcp::fold(&self.hpcp.opening, cents);
+        let key = key::estimate_with_opening(&pcp, &opening, self.opening_weight, self.key_profile);
+        TonalResult {
+            tuning_cents: cents as f32,
+            chroma_tuning_cents: chroma_cents as f32,
+            reference_hz: tuning::bins_to_reference_hz(bins) as f32,
+            chroma: std::mem::take(&mut self.chroma),
+            chroma_mean,
+            chroma_std,
+            hpcp: unit_max(&pcp),
+            key,
+        }
+    }
+}
+
+fn unit_max(x: &[f64; 12]) -> [f32; 12] {
+    let mx = x.iter().fold(0.0f64, |m, &v| m.max(v));
+    if mx > 0.0 && mx.is_finite() {
+        x.map(|v| (v / mx) as f32)
+    } else {
+        [0.0; 12]
     }
 }

@@ -1,0 +1,412 @@
+//! Harmonic Pitch Class Profile (HPCP) for key finding, after Gómez (2006).
+//!
+//! A second, longer STFT runs over the mono analysis-rate signal (see [`HpcpConfig`]): frame
+//! `N = 4096` at 22 050 Hz (186 ms, 5.4 Hz bins; scaled with the sample rate to the nearest power
+//! of two), hop `N` (no overlap: for a track-level profile it gave the same key accuracy as
+//! hop `N/2` on leitmotif's tuning sets at half the cost), 4-term Blackman–Harris window (−92 dB
+//! side lobes). For each frame:
+//!
+//! 1. **Spectral peaks**: local maxima of `|X[k]|` between 40 Hz and 5 kHz that are no more than
+//!    60 dB below the frame's maximum, refined by parabolic interpolation of the dB magnitude
+//!    (`p = ½(α−γ)/(α−2β+γ)`, `f = (k+p)·sr/N`, `A_dB = β − ¼(α−γ)p`). At most 100, the loudest.
+//! 2. **Harmonic summation**: each peak `(f, a)` contributes to the pitch classes of the
+//!    fundamentals it could be the `h`-th harmonic of, `f/h`, `h = 1 … 4`, with weight
+//!    `a · s^(h−1)`, `s = 0.6`. (Gómez weights by the energy `a²`; on leitmotif's tuning set the
+//!    magnitude `a` gave a clearly better key accuracy, 0.988 against 0.933 leave-one-out, because
+//!    loud low notes dominate less.)
+//! 3. **Weighting window**: a contribution at pitch `p = 12·log2(f/h / 440)` (semitones re A4)
+//!    is spread over the 10-cent bins `j` of a 120-bin octave with `cos²(π·d / l)`, `d` the
+//!    distance in semitones, `|d| ≤ l/2`, `l = 4/3` semitone.
+//! 4. The frame vector is divided by its maximum ("unitMax") and added to the track sum, and,
+//!    for the first 1.5 s of sound (`opening_s`, counted from the first frame whose spectral
+//!    peak is above −60 dBFS; frames below −90 dBFS are skipped altogether),
+//!    to the **opening** sum, which the key estimate uses as a second opinion (see [`super::key`]).
+//!
+//! The profiles are kept at 10-cent resolution relative to A440 and folded to 12 pitch classes
+//! only at the end ([`fold`]), once the tuning is known, so no audio and no per-frame rows are
+//! kept: memory is constant in the track length.
+//!
+//! References: E. Gómez, *Tonal description of music audio signals*, PhD thesis, UPF, 2006
+//! (the HPCP: spectral peaks, weighting window `l = 4/3`, harmonic weight `s^(h−1)`); E. Gómez,
+//! "Tonal description of polyphonic audio for music content processing", INFORMS J. Computing
+//! 18(3), 2006. F. J. Harris, "On the use of windows…", Proc. IEEE 66(1), 1978 (window).
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex32;
+use realfft::{RealFftPlanner, RealToComplex};
+
+/// Bins per octave of the internal profiles (10 cents each).
+pub const RES: usize = 120;
+
+/// Parameters of the key-finding HPCP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HpcpConfig {
+    /// Frame length (samples); `0` = derived from the sample rate (4096 at 22 050 Hz).
+    pub n_fft: usize,
+    /// Number of harmonics summed.
+    pub harmonics: usize,
+    /// Harmonic decay `s`.
+    pub harmonic_decay: f32,
+    /// Peak search range in Hz.
+    pub fmin: f32,
+    pub fmax: f32,
+    /// Hop in samples; `0` = the frame length (no overlap).
+    pub hop: usize,
+    /// Length in seconds of the opening profile ([`Hpcp::opening`]).
+    pub opening_s: f32,
+    /// Exponent `q` of the peak weight `a^q`: 1 (magnitude, the default) or 2 (energy, as in Gómez).
+    pub magnitude_power: f32,
+}
+
+impl Default for HpcpConfig {
+    fn default() -> Self {
+        HpcpConfig {
+            n_fft: 0,
+            harmonics: 4,
+            harmonic_decay: 0.6,
+            fmin: 40.0,
+            fmax: 5000.0,
+            magnitude_power: 1.0,
+            opening_s: 1.5,
+            hop: 0,
+        }
+    }
+}
+
+const MAX_PEAKS: usize = 100;
+const PEAK_RANGE_DB: f32 = 60.0;
+/// Half width of the weighting window in 10-cent bins (`l/2 = 2/3` semitone).
+const HALF_WIDTH: f32 = 20.0 / 3.0;
+
+/// Streaming HPCP accumulator.
+pub struct Hpcp {
+    sr: f32,
+    n_fft: usize,
+    hop: usize,
+    cfg: HpcpConfig,
+    window: Vec<f32>,
+    fft: Arc<dyn RealToComplex<f32>>,
+    scratch: Vec<Complex32>,
+    windowed: Vec<f32>,
+    spectrum: Vec<Complex32>,
+    mag: Vec<f32>,
+    peaks: Vec<(f32, f32)>,
+    frame_hpcp: [f32; RES],
+    cos2: Vec<f32>,
+    log2_h: Vec<f32>,
+    buf: Vec<f32>,
+    start: usize,
+    silence_floor: f32,
+    /// Power level (−60 dBFS) a frame must reach to start the opening.
+    opening_floor: f32,
+    /// Frames counted into the opening so far.
+    opened: usize,
+    /// Track sums of the unit-max frame profiles.
+    pub profile: [f64; RES],
+    /// Sum of the unit-max frame profiles of the opening: the first `opening_s` seconds
+    /// counted from the first frame above −60 dBFS.
+    pub opening: [f64; RES],
+    opening_frames: usize,
+    /// Frames that contributed (not silent).
+    pub frames: usize,
+    /// When `Some`, every frame's unit-max profile is appended (for offline studies only).
+    #[doc(hidden)]
+    pub record: Option<Vec<[f32; RES]>>,
+}
+
+impl std::fmt::Debug for Hpcp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hpcp")
+            .field("n_fft", &self.n_fft)
+            .field("hop", &self.hop)
+            .field("frames", &self.frames)
+            .finish()
+    }
+}
+
+fn blackman_harris(n: usize) -> Vec<f32> {
+    let (a0, a1, a2, a3) = (0.35875, 0.48829, 0.14128, 0.01168);
+    (0..n)
+        .map(|i| {
+            let x = 2.0 * std::f64::consts::PI * i as f64 / n as f64;
+            (a0 - a1 * x.cos() + a2 * (2.0 * x).cos() - a3 * (3.0 * x).cos()) as f32
+        })
+        .collect()
+}
+
+impl Hpcp {
+    /// Plans the HPCP for analysis rate `sr`.
+    pub fn new(sr: u32, cfg: HpcpConfig) -> Self {
+        let n_fft = if cfg.n_fft >= 64 {
+            cfg.n_fft
+        } else {
+            // 0.186 s rounded to a power of two: 4096 at 22 050 Hz, 8192 at 44 100 Hz.
+            ((0.186 * sr as f64).log2().round().exp2() as usize).clamp(256, 1 << 16)
+        };
+        let hop = if cfg.hop > 0 {
+            cfg.hop.min(n_fft)
+        } else {
+            n_fft
+        };
+        let cfg_opening_s = cfg.opening_s;
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        let window = blackman_harris(n_fft);
+        let wsum: f32 = window.iter().sum();
+        // −90 dBFS: a full-scale sine peaks at wsum/2.
+        let silence_floor = wsum / 2.0 * 10f32.powf(-90.0 / 20.0);
+        let log2_h = (1..=cfg.harmonics.max(1))
+            .map(|h| RES as f32 * (h as f32).log2())
+            .collect();
+        Hpcp {
+            sr: sr as f32,
+            n_fft,
+            hop,
+            scratch: fft.make_scratch_vec(),
+            spectrum: fft.make_output_vec(),
+            mag: vec![0.0; n_fft / 2 + 1],
+            peaks: Vec::with_capacity(n_fft / 2 + 1),
+            windowed: vec![0.0; n_fft],
+            fft,
+            window,
+            cfg,
+            frame_hpcp: [0.0; RES],
+            cos2: cos2_table(),
+            log2_h,
+            buf: Vec::with_capacity(n_fft * 4),
+            start: 0,
+            silence_floor,
+            opening_floor: (wsum / 2.0 * 10f32.powf(-60.0 / 20.0)).powi(2),
+            opened: 0,
+            profile: [0.0; RES],
+            frames: 0,
+            opening: [0.0; RES],
+            opening_frames: (cfg_opening_s.max(0.0) as f64 * sr as f64 / hop as f64).floor()
+                as usize,
+            record: None,
+        }
+    }
+
+    /// Frame length of the HPCP STFT.
+    pub fn n_fft(&self) -> usize {
+        self.n_fft
+    }
+
+    /// Forgets the previous track.
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.start = 0;
+        self.profile = [0.0; RES];
+        self.opening = [0.0; RES];
+        self.opened = 0;
+        self.frames = 0;
+        if let Some(r) = &mut self.record {
+            r.clear();
+        }
+    }
+
+    /// Feeds the next samples of the mono analysis-rate signal.
+    pub fn push(&mut self, samples: &[f32]) {
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let room = (self.n_fft * 4)
+                .saturating_sub(self.buf.len() - self.start)
+                .max(self.hop);
+            let take = room.min(rest.len());
+            self.buf.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            while self.buf.len() - self.start >= self.n_fft {
+                self.process_frame();
+                self.start += self.hop;
+            }
+            if self.start >= self.n_fft {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+        }
+    }
+
+    /// Ends the signal: a last zero-padded frame if at least half a frame is pending.
+    pub fn finish(&mut self) {
+        let pending = self.buf.len() - self.start;
+        if pending > self.n_fft / 2 {
+            self.buf.resize(self.start + self.n_fft, 0.0);
+            self.process_frame();
+        }
+        self.buf.clear();
+        self.start = 0;
+    }
+
+    fn process_frame(&mut self) {
+        let frame = &self.buf[self.start..self.start + self.n_fft];
+        for ((o, x), w) in self.windowed.iter_mut().zip(frame).zip(&self.window) {
+            *o = x * w;
+        }
+        let _ = self.fft.process_with_scratch(
+            &mut self.windowed,
+            &mut self.spectrum,
+            &mut self.scratch,
+        );
+        let mut mx = 0.0f32;
+        // Power |X|² (no square root per bin); peaks are interpolated on its dB values.
+        for (m, c) in self.mag.iter_mut().zip(&self.spectrum) {
+            *m = c.norm_sqr();
+        }
+        let bin_hz = self.sr / self.n_fft as f32;
+        let k_lo = ((self.cfg.fmin / bin_hz).floor() as usize).max(1);
+        let k_hi = ((self.cfg.fmax / bin_hz).ceil() as usize).min(self.mag.len() - 2);
+        for &m in &self.mag[k_lo..=k_hi] {
+            mx = mx.max(m);
+        }
+        if mx < self.silence_floor * self.silence_floor {
+            return;
+        }
+        let floor = mx * 10f32.powf(-PEAK_RANGE_DB / 10.0);
+        self.peaks.clear();
+        for k in k_lo..=k_hi {
+            let b = self.mag[k];
+            if b <= floor || b <= self.mag[k - 1] || b < self.mag[k + 1] {
+                continue;
+            }
+            let to_db = |v: f32| 10.0 * v.max(1e-30).log10();
+            let (al, be, ga) = (to_db(self.mag[k - 1]), to_db(b), to_db(self.mag[k + 1]));
+            let den = al - 2.0 * be + ga;
+            let p = if den.abs() > 1e-12 {
+                (0.5 * (al - ga) / den).clamp(-0.5, 0.5)
+            } else {
+                0.0
+            };
+            let f = (k as f32 + p) * bin_hz;
+            let a_db = be - 0.25 * (al - ga) * p;
+            self.peaks.push((f, 10f32.powf(a_db / 20.0)));
+        }
+        if self.peaks.len() > MAX_PEAKS {
+            self.peaks
+                .select_nth_unstable_by(MAX_PEAKS, |a, b| b.1.total_cmp(&a.1));
+            self.peaks.truncate(MAX_PEAKS);
+        }
+        self.frame_hpcp = [0.0; RES];
+        let h_max = self.cfg.harmonics.max(1);
+        let f_low = self.cfg.fmin * 0.5;
+        for &(f, a) in &self.peaks {
+            let mut w = if self.cfg.magnitude_power == 1.0 {
+                a
+            } else {
+                a.powf(self.cfg.magnitude_power)
+            };
+            let pos = RES as f32 * (f / 440.0).log2();
+            for h in 1..=h_max {
+                if f / (h as f32) < f_low {
+                    break;
+                }
+                // 120·log2(f/h / 440) = pos − 120·log2(h)
+                spread(
+                    &mut self.frame_hpcp,
+                    &self.cos2,
+                    pos - self.log2_h[h - 1],
+                    w,
+                );
+                w *= self.cfg.harmonic_decay;
+            }
+        }
+        let fmx = self.frame_hpcp.iter().fold(0.0f32, |m, &v| m.max(v));
+        if fmx <= 0.0 {
+            return;
+        }
+        let inv = 1.0 / fmx as f64;
+        for (acc, v) in self.profile.iter_mut().zip(&self.frame_hpcp) {
+            *acc += *v as f64 * inv;
+        }
+        if self.opened < self.opening_frames && (self.opened > 0 || mx >= self.opening_floor) {
+            self.opened += 1;
+            for (acc, v) in self.opening.iter_mut().zip(&self.frame_hpcp) {
+                *acc += *v as f64 * inv;
+            }
+        }
+        if let Some(rec) = &mut self.record {
+            rec.push(self.frame_hpcp.map(|v| (v as f64 * inv) as f32));
+        }
+        self.frames += 1;
+    }
+}
+
+fn floor_i32(x: f32) -> i32 {
+    let t = x as i32;
+    if (t as f32) > x { t - 1 } else { t }
+}
+
+fn ceil_i32(x: f32) -> i32 {
+    let t = x as i32;
+    if (t as f32) < x { t + 1 } else { t }
+}
+
+/// Steps per 10-cent bin of the tabulated cos² window.
+const TABLE_STEPS: f32 = 64.0;
+
+/// The weighting window `cos²(π·d/l)` tabulated at `1/TABLE_STEPS` of a 10-cent bin for
+/// `d = 0 … l/2` (the window is even).
+fn cos2_table() -> Vec<f32> {
+    let n = (HALF_WIDTH * TABLE_STEPS).ceil() as usize + 2;
+    (0..n)
+        .map(|i| {
+            let d = (i as f64 / TABLE_STEPS as f64 / 10.0).min(HALF_WIDTH as f64 / 10.0); // semitones
+            (std::f64::consts::PI * d / (4.0 / 3.0)).cos().powi(2) as f32
+        })
+        .collect()
+}
+
+/// Adds weight `e` at pitch `pos` (in 10-cent bins above A440) to a 120-bin octave profile,
+/// weighted by the cos² window of width `l = 4/3` semitone.
+fn spread(profile: &mut [f32; RES], table: &[f32], pos: f32, e: f32) {
+    // Wrap into [0, RES) and round with integer conversions (no libm calls).
+    let n = RES as i32;
+    let oct = floor_i32(pos / RES as f32);
+    let pos = pos - (oct * n) as f32;
+    let lo = ceil_i32(pos - HALF_WIDTH);
+    let hi = floor_i32(pos + HALF_WIDTH);
+    for j in lo..=hi {
+        let d = ((j as f32 - pos).abs() * TABLE_STEPS) as usize;
+        let c = table[d.min(table.len() - 1)];
+        let idx = if j < 0 {
+            j + n
+        } else if j >= n {
+            j - n
+        } else {
+            j
+        };
+        profile[idx as usize] += e * c;
+    }
+}
+
+/// Folds a 120-bin profile (bin 0 = A440) into 12 pitch classes, C first, for a tuning of
+/// `cents` relative to A440: bin `j` goes to the nearest tuned semitone.
+pub fn fold(profile: &[f64; RES], cents: f64) -> [f64; 12] {
+    let mut out = [0.0; 12];
+    for (j, v) in profile.iter().enumerate() {
+        let semis = (j as f64 * 10.0 - cents) / 100.0; // semitones above the tuned A
+        let s = semis.round() as i64;
+        let pc = (s + 9).rem_euclid(12) as usize; // A = 9 with C = 0
+        out[pc] += v;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sine_lands_on_its_pitch_class() {
+        let sr = 22050;
+        let mut h = Hpcp::new(sr, HpcpConfig::default());
+        let x: Vec<f32> = (0..sr as usize * 2)
+            .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 261.63 * i as f32 / sr as f32).sin())
+            .collect();
+        h.push(&x);
+        h.finish();
+        let pc = fold(&h.profile, 0.0);
+        let best = (0..12).max_by(|&a, &b| pc[a].total_cmp(&pc[b])).unwrap();
+        assert_eq!(best, 0);
+        assert!(h.frames > 0);
+    }
+}

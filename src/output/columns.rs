@@ -1,0 +1,132 @@
+//! Flat, stable columns for tabular outputs (CSV, Parquet).
+//!
+//! A record's nested JSON is flattened with `.`-joined names: `spectral.centroid.mean`,
+//! `mfcc.mean.0` … `mfcc.mean.19`, `loudness.integrated_lufs`, `error.kind`. Fixed-length
+//! arrays become one column per element; `beats` stays a list (a JSON array in CSV) and
+//! `warnings` is joined into one string. The column list is derived from a template record
+//! with every field present, so it is the same for every run of a given version, whatever
+//! the tracks (failed tracks leave the feature columns empty).
+
+use serde_json::{Map, Value};
+
+use crate::analyzer::{AnalysisInfo, SourceRecord, TrackFeatures};
+use crate::features::extractor::Features;
+use crate::output::record::{FileStamp, record_value};
+
+/// The type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Int,
+    Float,
+    Str,
+    /// A variable-length list of floats (`beats`).
+    FloatList,
+}
+
+/// One output column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+/// Field names whose arrays are kept whole (lists) or joined (strings).
+const LIST_FIELDS: &[&str] = &["beats"];
+const JOINED_FIELDS: &[&str] = &["warnings"];
+
+/// Flattens a record into `(column name, value)` pairs, in field order.
+pub fn flatten(v: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Value::Object(m) = v {
+        flatten_into("", m, &mut out);
+    }
+    out
+}
+
+fn flatten_into(prefix: &str, m: &Map<String, Value>, out: &mut Vec<(String, Value)>) {
+    for (k, v) in m {
+        let name = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Object(inner) => flatten_into(&name, inner, out),
+            Value::Array(items) if LIST_FIELDS.contains(&name.as_str()) => {
+                out.push((name, v.clone()))
+            }
+            Value::Array(items) if JOINED_FIELDS.contains(&name.as_str()) => {
+                let joined: Vec<String> = items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| i.to_string())
+                    })
+                    .collect();
+                out.push((name, Value::String(joined.join(" | "))));
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let n = format!("{name}.{i}");
+                    match item {
+                        Value::Object(inner) => flatten_into(&n, inner, out),
+                        other => out.push((n, other.clone())),
+                    }
+                }
+            }
+            other => out.push((name, other.clone())),
+        }
+    }
+}
+
+/// A record with every field present and typed, used to derive the columns.
+fn template() -> Value {
+    let t = TrackFeatures {
+        duration_s: 0.5,
+        source: SourceRecord {
+            container: String::new(),
+            codec: String::new(),
+            sample_rate: 1,
+            channels: 1,
+        },
+        analysis: AnalysisInfo {
+            sample_rate: 1,
+            n_fft: 1,
+            hop_length: 1,
+            frames: 1,
+        },
+        warnings: vec![],
+        features: Some(Features::template()),
+        // The feature vector is not a CSV/Parquet column of `extract` (see `index export`).
+        vector: None,
+    };
+    let stamp = FileStamp {
+        size: 1,
+        mtime: 0.5,
+    };
+    let mut v = record_value("", Some(stamp), &Ok(t));
+    if let Value::Object(m) = &mut v {
+        m.insert(
+            "error".into(),
+            serde_json::json!({"kind": "", "message": ""}),
+        );
+    }
+    v
+}
+
+/// The stable column list.
+pub fn columns() -> Vec<Column> {
+    flatten(&template())
+        .into_iter()
+        .map(|(name, v)| {
+            let ty = match &v {
+                _ if LIST_FIELDS.contains(&name.as_str()) => ColumnType::FloatList,
+                Value::Number(n) if n.is_u64() || n.is_i64() => ColumnType::Int,
+                Value::Number(_) => ColumnType::Float,
+                _ => ColumnType::Str,
+            };
+            Column { name, ty }
+        })
+        .collect()
+}

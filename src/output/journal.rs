@@ -1,0 +1,174 @@
+//! The durable record journal behind every output format.
+//!
+//! Records are appended as JSON Lines, one `write` per record followed by a flush, so a run
+//! killed at any point (even `kill -9`) keeps every finished record; at most the last line
+//! is partial. Opening with `resume` reads the records already there, cuts a partial or
+//! unparsable last line, and reports which inputs are done, matched by path, size and
+//! modification time. For `.jsonl` output the journal is the output file itself; CSV and
+//! Parquet are converted from it at the end of the run.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::record::FileStamp;
+
+/// Key identifying an input already analysed: path as written, size, mtime bits.
+pub type DoneKey = (String, u64, u64);
+
+/// The key of an input file (`None` when it cannot be stat'ed).
+pub fn done_key(path: &str, stamp: Option<FileStamp>) -> Option<DoneKey> {
+    stamp.map(|s| (path.to_string(), s.size, s.mtime.to_bits()))
+}
+
+fn key_of(v: &Value) -> Option<DoneKey> {
+    let path = v.get("path")?.as_str()?;
+    let size = v.get("file_size")?.as_u64()?;
+    let mtime = v.get("file_mtime")?.as_f64()?;
+    Some((path.to_string(), size, mtime.to_bits()))
+}
+
+/// What a resumed journal already holds.
+#[derive(Debug, Default)]
+pub struct ResumeState {
+    /// Inputs already analysed.
+    pub done: HashSet<DoneKey>,
+    /// Number of complete records kept.
+    pub records: usize,
+    /// Bytes of a partial last line that were cut off.
+    pub repaired_bytes: u64,
+}
+
+/// An append-only JSON Lines journal.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Opens (creating) `path`. With `resume`, keeps complete records and cuts a partial
+    /// last line; without, starts empty.
+    pub fn open(path: &Path, resume: bool) -> io::Result<(Self, ResumeState)> {
+        let mut state = ResumeState::default();
+        if !resume {
+            let file = File::create(path)?;
+            return Ok((
+                Journal {
+                    file,
+                    path: path.to_path_buf(),
+                },
+                state,
+            ));
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        let mut good_end = 0u64;
+        {
+            let mut reader = BufReader::new(&mut file);
+            let mut line = String::new();
+            let mut pos = 0u64;
+            loop {
+                line.clear();
+                let n = reader.read_line(&mut line)?;
+                if n == 0 {
+                    break;
+                }
+                pos += n as u64;
+                if !line.ends_with('\n') {
+                    break; // partial last line
+                }
+                match serde_json::from_str::<Value>(line.trim_end()) {
+                    Ok(v) => {
+                        if let Some(k) = key_of(&v) {
+                            state.done.insert(k);
+                        }
+                        state.records += 1;
+                        good_end = pos;
+                    }
+                    Err(_) => break, // a damaged line: drop it and everything after
+                }
+            }
+            state.repaired_bytes = file_len(reader.get_ref())?.saturating_sub(good_end);
+        }
+        file.set_len(good_end)?;
+        file.seek(SeekFrom::Start(good_end))?;
+        Ok((
+            Journal {
+                file,
+                path: path.to_path_buf(),
+            },
+            state,
+        ))
+    }
+
+    /// Appends one record line and flushes it to the operating system.
+    pub fn append(&mut self, line: &str) -> io::Result<()> {
+        let mut buf = Vec::with_capacity(line.len() + 1);
+        buf.extend_from_slice(line.as_bytes());
+        buf.push(b'\n');
+        self.file.write_all(&buf)?;
+        self.file.flush()
+    }
+
+    /// Forces the journal to disk.
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn file_len(f: &File) -> io::Result<u64> {
+    Ok(f.metadata()?.len())
+}
+
+/// Reads every complete record of a journal.
+pub fn read_records(path: &Path) -> io::Result<Vec<Value>> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut out = Vec::new();
+    for line in reader.lines() {
+        let line = line?;
+        if let Ok(v) = serde_json::from_str::<Value>(&line) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `path` atomically: `write` fills a temporary file in the same directory, which is
+/// synced and renamed over `path`.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        write(&mut f)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

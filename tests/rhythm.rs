@@ -1,0 +1,308 @@
+//! Integration tests of `features::rhythm`: synthesised click tracks, the rendered grooves in
+//! `audio-samples/`, and inputs without a pulse (silence, 10 ms, a drone, noise).
+//!
+//! Audio goes through `leitmotif::Analyzer` (decode → resample → STFT); the onset envelope is
+//! a simple log-magnitude spectral flux computed by a test `FrameSink` (the rhythm stage only
+//! needs a per-frame onset-strength curve).
+
+mod common;
+
+use std::path::Path;
+
+use leitmotif::dsp::Frame;
+use leitmotif::features::rhythm::{self, RhythmResult};
+use leitmotif::{AnalysisConfig, Analyzer, FeatureOptions, FrameSink, Pipeline};
+
+const SR: u32 = 22050;
+const HOP: usize = 512;
+
+/// Spectral flux in dB, like librosa's onset strength but on linear-frequency bins (shifted to
+/// librosa's alignment in `envelope_of`): mean over bins of `max(0, D_t − D_{t−1})` with
+/// `D = max(20·log10|X|, −30 dB)`.
+#[derive(Default)]
+struct Flux {
+    prev: Vec<f32>,
+    env: Vec<f32>,
+}
+
+impl FrameSink for Flux {
+    fn begin(&mut self, _sr: u32, _n_fft: usize, _hop: usize) {
+        self.prev.clear();
+        self.env.clear();
+    }
+    fn frame(&mut self, frame: &Frame<'_>) {
+        let first = self.prev.is_empty();
+        if first {
+            self.prev.resize(frame.magnitude.len(), 0.0);
+        }
+        let mut s = 0.0f32;
+        for (p, &m) in self.prev.iter_mut().zip(frame.magnitude) {
+            let c = 20.0 * m.max(0.031_622_776).log10();
+            s += (c - *p).max(0.0);
+            *p = c;
+        }
+        self.env.push(if first {
+            0.0
+        } else {
+            s / frame.magnitude.len() as f32
+        });
+    }
+}
+
+fn envelope_of(path: &Path) -> Vec<f32> {
+    let mut analyzer = Analyzer::new(AnalysisConfig::default()).unwrap();
+    let mut flux = Flux::default();
+    analyzer.run(path, &mut flux).unwrap();
+    // librosa's alignment: the difference of frames t−1 and t is reported at frame t + 2
+    // (`onset_strength` pads `lag + n_fft / (2·hop)` = 3 leading zeros to its lag-1 difference).
+    let n = flux.env.len();
+    let mut env = vec![0.0; 2.min(n)];
+    env.extend_from_slice(&flux.env[..n - env.len()]);
+    env
+}
+
+fn analyze_samples(samples: &[f32]) -> RhythmResult {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.wav");
+    common::write_wav(&path, SR, 1, samples);
+    let env = envelope_of(&path);
+    rhythm::analyze(&env, SR, HOP)
+}
+
+/// Clicks (8 ms decaying 2 kHz bursts) at `bpm` for `seconds`.
+fn click_track(bpm: f64, seconds: f64) -> Vec<f32> {
+    let n = (seconds * SR as f64) as usize;
+    let mut y = vec![0.0f32; n];
+    let period = 60.0 / bpm;
+    let mut k = 0;
+    loop {
+        let start = ((k as f64 * period) * SR as f64).round() as usize;
+        if start >= n {
+            break;
+        }
+        for i in 0..(0.008 * SR as f64) as usize {
+            if start + i < n {
+                let t = i as f64 / SR as f64;
+                y[start + i] =
+                    (0.8 * (-t / 0.002).exp() * (2.0 * std::f64::consts::PI * 2000.0 * t).sin())
+                        as f32;
+            }
+        }
+        k += 1;
+    }
+    y
+}
+
+fn assert_no_pulse(r: &RhythmResult) {
+    assert_eq!(r.bpm, None, "{r:?}");
+    assert_eq!(r.confidence, 0.0);
+    assert!(r.beats.is_empty());
+    assert!(r.onset_rate.is_finite() && r.onset_rate >= 0.0);
+}
+
+#[test]
+fn click_tracks_at_several_tempi() {
+    for bpm in [60.0, 90.0, 120.0, 150.0, 180.0] {
+        let r = analyze_samples(&click_track(bpm, 20.0));
+        let est = r.bpm.unwrap_or_else(|| panic!("{bpm}: no tempo")) as f64;
+        assert!((est - bpm).abs() < 0.02 * bpm, "{bpm}: estimated {est}");
+        assert!(
+            r.confidence > 0.5 && r.confidence <= 1.0,
+            "{bpm}: confidence {}",
+            r.confidence
+        );
+        // beats land on the clicks (within 50 ms) from 1 s on
+        let period = 60.0 / bpm;
+        let beats: Vec<f64> = r
+            .beats
+            .iter()
+            .map(|&b| b as f64)
+            .filter(|&b| b > 1.0)
+            .collect();
+        assert!(
+            beats.len() as f64 >= 0.9 * (19.0 / period),
+            "{bpm}: {} beats",
+            beats.len()
+        );
+        for b in &beats {
+            let d = (b / period - (b / period).round()).abs() * period;
+            assert!(d < 0.05, "{bpm}: beat {b} is {d} s off the grid");
+        }
+        // one onset per click
+        let rate = r.onset_rate as f64;
+        assert!(
+            (rate - bpm / 60.0).abs() < 0.15 * bpm / 60.0,
+            "{bpm}: onset rate {rate}"
+        );
+    }
+}
+
+#[test]
+fn rendered_grooves_in_audio_samples() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio-samples");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    for (file, t) in truth.as_object().unwrap() {
+        let bpm = t["bpm"].as_f64().unwrap();
+        let env = envelope_of(&dir.join(file));
+        let r = rhythm::analyze(&env, SR, HOP);
+        let est = r.bpm.unwrap_or_else(|| panic!("{file}: no tempo")) as f64;
+        let ok1 = (est - bpm).abs() <= 0.04 * bpm;
+        let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
+            .iter()
+            .any(|f| (est - bpm * f).abs() <= 0.04 * bpm * f);
+        if t["drums"].as_bool().unwrap() {
+            assert!(ok1, "{file}: truth {bpm}, estimated {est}");
+            assert!(r.confidence > 0.3, "{file}: confidence {}", r.confidence);
+            let beat = 60.0 / bpm;
+            let close = r.beats.iter().filter(|&&b| b > 3.0).filter(|&&b| {
+                let d = (b as f64 / beat - (b as f64 / beat).round()).abs() * beat;
+                d < 0.07
+            });
+            let n = r.beats.iter().filter(|&&b| b > 3.0).count();
+            assert!(
+                close.count() as f64 >= 0.9 * n as f64,
+                "{file}: beats off the grid"
+            );
+        } else {
+            assert!(ok2, "{file}: truth {bpm}, estimated {est}");
+        }
+    }
+}
+
+/// The same songs through the whole extraction (`Pipeline`: librosa's onset envelope from
+/// `features::onset`, then the rhythm stage), as the CLI reports them.
+#[test]
+fn full_pipeline_on_audio_samples() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audio-samples");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let mut pipeline = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()).unwrap();
+    for (file, t) in truth.as_object().unwrap() {
+        let bpm = t["bpm"].as_f64().unwrap();
+        let analysis = pipeline.analyze(&dir.join(file)).unwrap();
+        let f = analysis.record.features.unwrap();
+        let est = f.tempo.bpm.unwrap_or_else(|| panic!("{file}: no tempo"));
+        assert!((0.0..=1.0).contains(&f.tempo.confidence));
+        assert!(
+            f.onset_rate > 0.5 && f.onset_rate < 20.0,
+            "{file}: onset rate {}",
+            f.onset_rate
+        );
+        if t["drums"].as_bool().unwrap() {
+            assert!(
+                (est - bpm).abs() <= 0.04 * bpm,
+                "{file}: truth {bpm}, estimated {est}"
+            );
+            let beat = 60.0 / bpm;
+            let late: Vec<f64> = f.beats.iter().copied().filter(|&b| b > 5.0).collect();
+            let on_grid = late
+                .iter()
+                .filter(|&&b| (b / beat - (b / beat).round()).abs() * beat < 0.07)
+                .count();
+            assert!(
+                on_grid as f64 >= 0.95 * late.len() as f64,
+                "{file}: {on_grid}/{} beats on the grid",
+                late.len()
+            );
+            assert!(
+                late.len() as f64 >= 0.95 * ((analysis.record.duration_s - 5.0) / beat),
+                "{file}: too few beats"
+            );
+        } else {
+            let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
+                .iter()
+                .any(|m| (est - bpm * m).abs() <= 0.04 * bpm * m);
+            assert!(ok2, "{file}: truth {bpm}, estimated {est}");
+        }
+    }
+}
+
+#[test]
+fn silence_has_no_pulse() {
+    let r = analyze_samples(&vec![0.0; 10 * SR as usize]);
+    assert_no_pulse(&r);
+    assert_eq!(r.onset_rate, 0.0);
+}
+
+#[test]
+fn ten_milliseconds_has_no_pulse() {
+    let y: Vec<f32> = (0..(SR as usize / 100))
+        .map(|i| (i as f32 * 0.3).sin() * 0.5)
+        .collect();
+    assert_no_pulse(&analyze_samples(&y));
+}
+
+#[test]
+fn drone_has_no_pulse() {
+    let y: Vec<f32> = (0..10 * SR as usize)
+        .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 220.0 * i as f64 / SR as f64).sin()) as f32)
+        .collect();
+    assert_no_pulse(&analyze_samples(&y));
+}
+
+#[test]
+fn white_noise_has_no_pulse() {
+    // xorshift noise, deterministic
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let y: Vec<f32> = (0..10 * SR as usize)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.5
+        })
+        .collect();
+    let r = analyze_samples(&y);
+    assert!(r.bpm.is_none() || r.confidence < 0.2, "{r:?}");
+}
+
+#[test]
+fn degenerate_envelopes_never_panic_or_nan() {
+    let cases: Vec<Vec<f32>> = vec![
+        vec![],
+        vec![1.0],
+        vec![0.0; 5000],
+        vec![3.0; 5000],
+        vec![f32::NAN; 500],
+        vec![f32::INFINITY; 500],
+        (0..5000)
+            .map(|i| if i == 100 { 1.0 } else { 0.0 })
+            .collect(),
+    ];
+    for env in &cases {
+        let r = rhythm::analyze(env, SR, HOP);
+        assert!(r.bpm.is_none(), "{r:?}");
+        assert_eq!(r.confidence, 0.0);
+        assert!(r.onset_rate.is_finite());
+    }
+    // bad grid parameters
+    let r = rhythm::analyze(&[0.5; 1000], 0, HOP);
+    assert!(r.bpm.is_none());
+    let r = rhythm::analyze(&[0.5; 1000], SR, 0);
+    assert!(r.bpm.is_none());
+}
+
+#[test]
+fn long_envelope_is_cheap() {
+    // a 2-hour mix: 310 000 frames of a 128 BPM pulse with weak off-beats
+    let fps = SR as f64 / HOP as f64;
+    let n = (7200.0 * fps) as usize;
+    let period = 60.0 * fps / 128.0;
+    let mut env = vec![0.05f32; n];
+    let mut t = 0.0;
+    while (t as usize) < n {
+        env[t as usize] = 1.0;
+        let off = (t + 0.5 * period) as usize;
+        if off < n {
+            env[off] = 0.3;
+        }
+        t += period;
+    }
+    let start = std::time::Instant::now();
+    let r = rhythm::analyze(&env, SR, HOP);
+    let took = start.elapsed().as_secs_f64();
+    let bpm = r.bpm.unwrap() as f64;
+    assert!((bpm - 128.0).abs() < 0.5, "{bpm}");
+    assert!(took < 5.0, "{took} s");
+}
