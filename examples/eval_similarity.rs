@@ -33,16 +33,18 @@ fn variants() -> Vec<(&'static str, Metric)> {
         m
     };
     let first = Metric::default()
-        .with_overrides("timbre=1,contrast=1,tempo=1,key=1")
+        .with_overrides("timbre=1,contrast=1,spectral=1,loudness=1,duration=0.5,tempo=1,key=1,chroma=1")
         .unwrap_or_default();
-    let musical = d.clone().with_overrides("tempo=3,key=3,chroma=2").unwrap_or_default();
+    let pre_merge = Metric::default().with_overrides("tempo=2,key=2,chroma=1").unwrap_or_default();
+    let musical = d.clone().with_overrides("tempo=2,key=4,chroma=3").unwrap_or_default();
     let mut out: Vec<(&'static str, Metric)> = vec![
         ("default (group-balanced)", d),
-        ("timbre,contrast,tempo,key = 1", first),
+        ("first draft (all 1 but tuning)", first),
+        ("tempo=2,key=2,chroma=1", pre_merge),
         ("all groups weight 1", all_one),
         ("per-dimension (unbalanced)", unbalanced),
         ("timbre only", timbre_only),
-        ("default + tempo=3,key=3,chroma=2", musical),
+        ("tempo=2,key=4,chroma=3", musical),
     ];
     // EVAL_VARIANTS="spec;spec;..." adds variants (weights over the defaults).
     if let Ok(extra) = std::env::var("EVAL_VARIANTS") {
