@@ -60,13 +60,20 @@ pub fn random_vectors(n: usize, seed: u64, iid: bool) -> Vec<f32> {
 }
 
 fn bench(c: &mut Criterion) {
-    let n: usize = std::env::var("LEITMOTIF_BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = std::env::var("LEITMOTIF_BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let iid = std::env::var("LEITMOTIF_BENCH_IID").is_ok_and(|v| v == "1");
     let raw = random_vectors(n, 1, iid);
     let paths: Vec<String> = (0..n).map(|i| format!("track{i}")).collect();
     let t = Instant::now();
     let index = Index::from_raw(paths.clone(), raw.clone());
-    eprintln!("build of {n} vectors: {:.2} s ({} cells)", t.elapsed().as_secs_f64(), index.nlist());
+    eprintln!(
+        "build of {n} vectors: {:.2} s ({} cells)",
+        t.elapsed().as_secs_f64(),
+        index.nlist()
+    );
     let w = Metric::default().dim_weights();
     let queries_raw = random_vectors(200, 99, iid);
     let queries: Vec<Vec<f32>> = queries_raw
@@ -78,13 +85,19 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let nprobe = ivf::default_nprobe(index.nlist());
-    let exact: Vec<_> = queries.iter().map(|q| index.search(q, 10, &w, SearchMode::Exact, None)).collect();
+    let exact: Vec<_> = queries
+        .iter()
+        .map(|q| index.search(q, 10, &w, SearchMode::Exact, None))
+        .collect();
     for probe in [nprobe / 2, nprobe, 2 * nprobe, 4 * nprobe] {
         let t = Instant::now();
         let mut hits = 0usize;
         for (q, e) in queries.iter().zip(&exact) {
             let approx = index.search(q, 10, &w, SearchMode::Approx { nprobe: probe }, None);
-            hits += approx.iter().filter(|a| e.iter().any(|x| x.id == a.id)).count();
+            hits += approx
+                .iter()
+                .filter(|a| e.iter().any(|x| x.id == a.id))
+                .count();
         }
         eprintln!(
             "recall@10 (nprobe {probe}/{}): {:.4}, {:.3} ms/query",

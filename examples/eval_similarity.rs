@@ -20,7 +20,10 @@ use leitmotif::vector::{self, FeatureVector, SCHEMA_VERSION};
 
 fn variants() -> Vec<(&'static str, Metric)> {
     let d = Metric::default();
-    let unbalanced = Metric { balance_groups: false, ..Metric::default() };
+    let unbalanced = Metric {
+        balance_groups: false,
+        ..Metric::default()
+    };
     let all_one = {
         let mut m = Metric::default();
         m.group_weights.values_mut().for_each(|w| *w = 1.0);
@@ -33,10 +36,17 @@ fn variants() -> Vec<(&'static str, Metric)> {
         m
     };
     let first = Metric::default()
-        .with_overrides("timbre=1,contrast=1,spectral=1,loudness=1,duration=0.5,tempo=1,key=1,chroma=1")
+        .with_overrides(
+            "timbre=1,contrast=1,spectral=1,loudness=1,duration=0.5,tempo=1,key=1,chroma=1",
+        )
         .unwrap_or_default();
-    let pre_merge = Metric::default().with_overrides("tempo=2,key=2,chroma=1").unwrap_or_default();
-    let musical = d.clone().with_overrides("tempo=2,key=4,chroma=3").unwrap_or_default();
+    let pre_merge = Metric::default()
+        .with_overrides("tempo=2,key=2,chroma=1")
+        .unwrap_or_default();
+    let musical = d
+        .clone()
+        .with_overrides("tempo=2,key=4,chroma=3")
+        .unwrap_or_default();
     let mut out: Vec<(&'static str, Metric)> = vec![
         ("default (group-balanced)", d),
         ("first draft (all 1 but tuning)", first),
@@ -49,7 +59,9 @@ fn variants() -> Vec<(&'static str, Metric)> {
     // EVAL_VARIANTS="spec;spec;..." adds variants (weights over the defaults).
     if let Ok(extra) = std::env::var("EVAL_VARIANTS") {
         for spec in extra.split(';').filter(|s| !s.trim().is_empty()) {
-            let m = Metric::default().with_overrides(spec).unwrap_or_else(|e| die(e.to_string()));
+            let m = Metric::default()
+                .with_overrides(spec)
+                .unwrap_or_else(|e| die(e.to_string()));
             out.push((Box::leak(spec.to_string().into_boxed_str()), m));
         }
     }
@@ -63,7 +75,8 @@ fn die(msg: String) -> ! {
 
 fn duplicates(tsv: &Path, copies: &Path, idx: &Path) {
     let index = Index::load(idx).unwrap_or_else(|e| die(e.to_string()));
-    let text = std::fs::read_to_string(tsv).unwrap_or_else(|e| die(format!("{}: {e}", tsv.display())));
+    let text =
+        std::fs::read_to_string(tsv).unwrap_or_else(|e| die(format!("{}: {e}", tsv.display())));
     let original: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('\t')).collect();
     let recs = read_records(copies).unwrap_or_else(|e| die(e.to_string()));
     println!(
@@ -77,15 +90,29 @@ fn duplicates(tsv: &Path, copies: &Path, idx: &Path) {
         let mut per_kind: HashMap<String, (usize, usize)> = HashMap::new();
         let (mut ok, mut total, mut rr) = (0usize, 0usize, 0.0f64);
         for (copy, v) in &recs.entries {
-            let Some(orig) = original.get(copy.as_str()) else { continue };
+            let Some(orig) = original.get(copy.as_str()) else {
+                continue;
+            };
             let z = index
-                .standardize(&FeatureVector { version: SCHEMA_VERSION, values: v.clone() }, copy)
+                .standardize(
+                    &FeatureVector {
+                        version: SCHEMA_VERSION,
+                        values: v.clone(),
+                    },
+                    copy,
+                )
                 .unwrap_or_else(|e| die(e.to_string()));
             let ns = index.search(&z, 10, &w, SearchMode::Exact, None);
             let rank = ns.iter().position(|n| index.path(n.id) == *orig);
             let hit = rank == Some(0);
             rr += rank.map(|r| 1.0 / (r + 1) as f64).unwrap_or(0.0);
-            let kind = copy.rsplit('/').next().unwrap_or(copy).split_once('_').map_or("?", |x| x.1).to_string();
+            let kind = copy
+                .rsplit('/')
+                .next()
+                .unwrap_or(copy)
+                .split_once('_')
+                .map_or("?", |x| x.1)
+                .to_string();
             let e = per_kind.entry(kind).or_default();
             e.0 += hit as usize;
             e.1 += 1;
@@ -94,8 +121,10 @@ fn duplicates(tsv: &Path, copies: &Path, idx: &Path) {
         }
         let mut kinds: Vec<_> = per_kind.into_iter().collect();
         kinds.sort();
-        let detail: Vec<String> =
-            kinds.iter().map(|(k, (h, t))| format!("{k} {:.1} % ({h}/{t})", 100.0 * *h as f64 / *t as f64)).collect();
+        let detail: Vec<String> = kinds
+            .iter()
+            .map(|(k, (h, t))| format!("{k} {:.1} % ({h}/{t})", 100.0 * *h as f64 / *t as f64))
+            .collect();
         println!(
             "  {name:<28} top-1 {:.1} % ({ok}/{total}), MRR@10 {:.3}; {}",
             100.0 * ok as f64 / total.max(1) as f64,
@@ -119,22 +148,41 @@ fn music(idx: &Path, truths: &[String], oracle: bool) {
         let tp = Path::new(t);
         let dir = tp.parent().unwrap_or(Path::new("."));
         let text = std::fs::read_to_string(tp).unwrap_or_else(|e| die(format!("{t}: {e}")));
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| die(format!("{t}: {e}")));
-        let Some(obj) = v.as_object() else { die(format!("{t}: not an object")) };
+        let v: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| die(format!("{t}: {e}")));
+        let Some(obj) = v.as_object() else {
+            die(format!("{t}: not an object"))
+        };
         for (name, s) in obj {
             let p = dir.join(name).to_string_lossy().into_owned();
-            let (Some(bpm), Some(key), Some(mode)) = (s["bpm"].as_f64(), s["key"].as_str(), s["mode"].as_str()) else {
+            let (Some(bpm), Some(key), Some(mode)) =
+                (s["bpm"].as_f64(), s["key"].as_str(), s["mode"].as_str())
+            else {
                 continue;
             };
-            let Some(pc) = vector::pitch_class(key) else { continue };
+            let Some(pc) = vector::pitch_class(key) else {
+                continue;
+            };
             if let Some(id) = index.find(&p) {
-                songs.push((id, Truth { bpm, pc, minor: mode == "minor" }));
+                songs.push((
+                    id,
+                    Truth {
+                        bpm,
+                        pc,
+                        minor: mode == "minor",
+                    },
+                ));
             }
         }
     }
     if oracle {
         let names: Vec<&str> = vector::schema().iter().map(|d| d.name).collect();
-        let at = |n: &str| names.iter().position(|x| *x == n).unwrap_or_else(|| die(format!("no dim {n}")));
+        let at = |n: &str| {
+            names
+                .iter()
+                .position(|x| *x == n)
+                .unwrap_or_else(|| die(format!("no dim {n}")))
+        };
         let mut paths = index.paths().to_vec();
         let mut raw = index.raw_vectors().to_vec();
         let dim = index.dim();
@@ -181,7 +229,13 @@ fn music(idx: &Path, truths: &[String], oracle: bool) {
         let mut acc = [(0.0f64, 0usize); 3];
         let mut both_top10 = (0usize, 0usize);
         for &(q, tq) in &songs {
-            let ns = index.search(index.z_vector(q), index.len(), &w, SearchMode::Exact, Some(q));
+            let ns = index.search(
+                index.z_vector(q),
+                index.len(),
+                &w,
+                SearchMode::Exact,
+                Some(q),
+            );
             let mut ranks: [Vec<usize>; 4] = Default::default();
             for (r, n) in ns.iter().enumerate() {
                 let Some(t) = by_id.get(&n.id) else { continue };
@@ -201,7 +255,13 @@ fn music(idx: &Path, truths: &[String], oracle: bool) {
             for c in 0..3 {
                 for &a in &ranks[c] {
                     for &b in &ranks[3] {
-                        acc[c].0 += if a < b { 1.0 } else if a == b { 0.5 } else { 0.0 };
+                        acc[c].0 += if a < b {
+                            1.0
+                        } else if a == b {
+                            0.5
+                        } else {
+                            0.0
+                        };
                         acc[c].1 += 1;
                     }
                 }

@@ -64,23 +64,75 @@ pub struct GroupDef {
 
 /// The groups, in the order they appear in the vector.
 pub const GROUPS: &[GroupDef] = &[
-    GroupDef { name: "spectral", default_weight: 0.5, description: "centroid, bandwidth, roll-off, flatness, ZCR, RMS" },
-    GroupDef { name: "contrast", default_weight: 0.25, description: "spectral contrast, 7 bands, mean" },
-    GroupDef { name: "timbre", default_weight: 3.0, description: "MFCC 0-19 mean, MFCC 0-9 std" },
-    GroupDef { name: "loudness", default_weight: 0.25, description: "EBU R128 integrated, range, true peak" },
-    GroupDef { name: "tempo", default_weight: 1.0, description: "pulse flag, tempo on the octave circle" },
-    GroupDef { name: "tempo_abs", default_weight: 0.5, description: "absolute tempo octave, log2(bpm/120)" },
-    GroupDef { name: "rhythm", default_weight: 1.0, description: "tempo confidence, onset rate" },
-    GroupDef { name: "key", default_weight: 3.0, description: "key on the circle of fifths, mode, confidence" },
-    GroupDef { name: "tuning", default_weight: 0.25, description: "tuning deviation on the cent circle" },
-    GroupDef { name: "chroma", default_weight: 2.0, description: "pitch-class profile (normalised chroma mean)" },
-    GroupDef { name: "chroma_shape", default_weight: 1.0, description: "transposition-invariant chroma DFT magnitudes" },
-    GroupDef { name: "duration", default_weight: 0.1, description: "log2 duration" },
+    GroupDef {
+        name: "spectral",
+        default_weight: 0.5,
+        description: "centroid, bandwidth, roll-off, flatness, ZCR, RMS",
+    },
+    GroupDef {
+        name: "contrast",
+        default_weight: 0.25,
+        description: "spectral contrast, 7 bands, mean",
+    },
+    GroupDef {
+        name: "timbre",
+        default_weight: 3.0,
+        description: "MFCC 0-19 mean, MFCC 0-9 std",
+    },
+    GroupDef {
+        name: "loudness",
+        default_weight: 0.25,
+        description: "EBU R128 integrated, range, true peak",
+    },
+    GroupDef {
+        name: "tempo",
+        default_weight: 1.0,
+        description: "pulse flag, tempo on the octave circle",
+    },
+    GroupDef {
+        name: "tempo_abs",
+        default_weight: 0.5,
+        description: "absolute tempo octave, log2(bpm/120)",
+    },
+    GroupDef {
+        name: "rhythm",
+        default_weight: 1.0,
+        description: "tempo confidence, onset rate",
+    },
+    GroupDef {
+        name: "key",
+        default_weight: 3.0,
+        description: "key on the circle of fifths, mode, confidence",
+    },
+    GroupDef {
+        name: "tuning",
+        default_weight: 0.25,
+        description: "tuning deviation on the cent circle",
+    },
+    GroupDef {
+        name: "chroma",
+        default_weight: 2.0,
+        description: "pitch-class profile (normalised chroma mean)",
+    },
+    GroupDef {
+        name: "chroma_shape",
+        default_weight: 1.0,
+        description: "transposition-invariant chroma DFT magnitudes",
+    },
+    GroupDef {
+        name: "duration",
+        default_weight: 0.1,
+        description: "log2 duration",
+    },
 ];
 
 macro_rules! d {
     ($n:expr, $g:expr, $u:expr) => {
-        DimDef { name: $n, group: $g, unit: $u }
+        DimDef {
+            name: $n,
+            group: $g,
+            unit: $u,
+        }
     };
 }
 
@@ -215,7 +267,9 @@ pub struct FeatureVector {
     pub values: Vec<f32>,
 }
 
-const PITCH_CLASSES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+const PITCH_CLASSES: [&str; 12] = [
+    "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+];
 
 /// Pitch class (0 = C) of a tonic name; accepts sharps, flats and enharmonic spellings.
 pub fn pitch_class(tonic: &str) -> Option<usize> {
@@ -259,7 +313,11 @@ pub fn vector(features: &Features, duration_s: f64) -> FeatureVector {
     v.push(s.flatness.mean.max(1e-6).log10());
     v.push(s.zcr.mean);
     v.push(20.0 * s.rms.mean.max(1e-5).log10());
-    v.push(if s.rms.mean > 1e-9 { (s.rms.std / s.rms.mean).clamp(0.0, 10.0) } else { 0.0 });
+    v.push(if s.rms.mean > 1e-9 {
+        (s.rms.std / s.rms.mean).clamp(0.0, 10.0)
+    } else {
+        0.0
+    });
     for i in 0..7 {
         v.push(s.contrast.mean.get(i).copied().unwrap_or(0.0));
     }
@@ -277,7 +335,12 @@ pub fn vector(features: &Features, duration_s: f64) -> FeatureVector {
     match features.tempo.bpm.filter(|b| b.is_finite() && *b > 0.0) {
         Some(bpm) => {
             let theta = std::f64::consts::TAU * (bpm / 60.0).log2();
-            v.extend([1.0, theta.sin(), theta.cos(), (bpm / 120.0).log2().clamp(-2.0, 2.0)]);
+            v.extend([
+                1.0,
+                theta.sin(),
+                theta.cos(),
+                (bpm / 120.0).log2().clamp(-2.0, 2.0),
+            ]);
         }
         None => v.extend([0.0, 0.0, 0.0, 0.0]),
     }
@@ -320,8 +383,14 @@ pub fn vector(features: &Features, duration_s: f64) -> FeatureVector {
     }
     v.push(log2_floor(duration_s, 0.01));
     debug_assert_eq!(v.len(), DIM);
-    let values = v.into_iter().map(|x| if x.is_finite() { x as f32 } else { 0.0 }).collect();
-    FeatureVector { version: SCHEMA_VERSION, values }
+    let values = v
+        .into_iter()
+        .map(|x| if x.is_finite() { x as f32 } else { 0.0 })
+        .collect();
+    FeatureVector {
+        version: SCHEMA_VERSION,
+        values,
+    }
 }
 
 /// Name of a pitch class (for docs and tests).
@@ -341,7 +410,12 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), DIM, "dimension names must be unique");
         for d in SCHEMA.iter() {
-            assert!(GROUPS.iter().any(|g| g.name == d.group), "{} has unknown group {}", d.name, d.group);
+            assert!(
+                GROUPS.iter().any(|g| g.name == d.group),
+                "{} has unknown group {}",
+                d.name,
+                d.group
+            );
         }
     }
 

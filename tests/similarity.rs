@@ -13,7 +13,10 @@ use leitmotif::vector::{DIM, FeatureVector, SCHEMA_VERSION, schema, schema_hash}
 const BIN: &str = env!("CARGO_BIN_EXE_leitmotif");
 
 fn lm(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run leitmotif")
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run leitmotif")
 }
 
 fn s(p: &Path) -> &str {
@@ -32,7 +35,11 @@ fn stderr(o: &Output) -> String {
 /// bump `SCHEMA_VERSION` and update both constants (and docs/similarity.md).
 #[test]
 fn schema_is_stable() {
-    assert_eq!((SCHEMA_VERSION, schema_hash()), (1, 0x3daba232f5f48d4b), "vector layout changed without a version bump");
+    assert_eq!(
+        (SCHEMA_VERSION, schema_hash()),
+        (1, 0x3daba232f5f48d4b),
+        "vector layout changed without a version bump"
+    );
     assert_eq!(schema().len(), DIM);
     let o = lm(&["schema", "--json"]);
     assert!(o.status.success());
@@ -56,29 +63,54 @@ fn write_records(path: &Path, recs: &[(String, u32, Vec<f32>)]) {
 }
 
 fn toy(i: usize) -> Vec<f32> {
-    (0..DIM).map(|d| (((i * 37 + d * 11) % 23) as f32) * 0.5 + i as f32 * 0.01).collect()
+    (0..DIM)
+        .map(|d| (((i * 37 + d * 11) % 23) as f32) * 0.5 + i as f32 * 0.01)
+        .collect()
 }
 
 #[test]
 fn version_mismatch_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("v2.jsonl");
-    write_records(&f, &[("a.wav".into(), 1, toy(1)), ("b.wav".into(), 2, toy(2))]);
+    write_records(
+        &f,
+        &[("a.wav".into(), 1, toy(1)), ("b.wav".into(), 2, toy(2))],
+    );
     let o = lm(&["index", "build", s(&f), "-o", s(&dir.path().join("x.idx"))]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("schema version 2 cannot be compared with version 1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("schema version 2 cannot be compared with version 1"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path().join("x.idx").exists());
 
     let idx = Index::build(vec![("a".into(), toy(1)), ("b".into(), toy(2))]).unwrap();
-    let err = idx.standardize(&FeatureVector { version: 2, values: toy(3) }, "query").unwrap_err();
-    assert!(matches!(err, SimilarityError::VersionMismatch { found: 2, expected: 1, .. }));
+    let err = idx
+        .standardize(
+            &FeatureVector {
+                version: 2,
+                values: toy(3),
+            },
+            "query",
+        )
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        SimilarityError::VersionMismatch {
+            found: 2,
+            expected: 1,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn corrupt_or_foreign_index_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("lib.jsonl");
-    let recs: Vec<(String, u32, Vec<f32>)> = (0..20).map(|i| (format!("t{i}"), 1, toy(i))).collect();
+    let recs: Vec<(String, u32, Vec<f32>)> =
+        (0..20).map(|i| (format!("t{i}"), 1, toy(i))).collect();
     write_records(&f, &recs);
     let idx = dir.path().join("lib.idx");
     let o = lm(&["index", "build", s(&f), "-o", s(&idx)]);
@@ -90,14 +122,22 @@ fn corrupt_or_foreign_index_is_refused() {
     std::fs::write(&bad, &bytes).unwrap();
     let o = lm(&["similar", "--index", s(&bad), "t1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("corrupt") && stderr(&o).contains("checksum"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("corrupt") && stderr(&o).contains("checksum"),
+        "{}",
+        stderr(&o)
+    );
     // Truncated.
     std::fs::write(&bad, &std::fs::read(&idx).unwrap()[..100]).unwrap();
     let o = lm(&["similar", "--index", s(&bad), "t1"]);
     assert!(stderr(&o).contains("corrupt"), "{}", stderr(&o));
     // Not an index at all.
     let o = lm(&["similar", "--index", s(&f), "t1"]);
-    assert!(stderr(&o).contains("not a leitmotif index"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a leitmotif index"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -114,7 +154,13 @@ fn empty_library() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["neighbors"].as_array().unwrap().len(), 0);
-    let o = lm(&["index", "export", s(&idx), "-o", s(&dir.path().join("v.parquet"))]);
+    let o = lm(&[
+        "index",
+        "export",
+        s(&idx),
+        "-o",
+        s(&dir.path().join("v.parquet")),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -156,21 +202,45 @@ fn end_to_end_audio_index_neighbours() {
     let o = lm(&["index", "build", s(&lib), "-o", s(&idx)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let garbage = dir.path().join("garbage.mp3");
-    std::fs::write(&garbage, b"this is not audio at all, just text pretending to be an mp3").unwrap();
+    std::fs::write(
+        &garbage,
+        b"this is not audio at all, just text pretending to be an mp3",
+    )
+    .unwrap();
     // A lossless copy of an indexed song (different container) must find its original first.
     let copy = dir.path().join("copy.flac");
     let song = repo("audio-samples/song2_120bpm_c_major.flac");
     std::fs::copy(&song, &copy).unwrap();
     let indexed = repo("audio-samples/song1_92bpm_a_minor.mp3");
-    let o = lm(&["similar", "--index", s(&idx), "-k", "3", "--json", s(&copy), s(&garbage), s(&indexed)]);
+    let o = lm(&[
+        "similar",
+        "--index",
+        s(&idx),
+        "-k",
+        "3",
+        "--json",
+        s(&copy),
+        s(&garbage),
+        s(&indexed),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["query"], s(&copy));
     assert_eq!(lines[0]["neighbors"][0]["path"], s(&song));
     assert!(lines[0]["neighbors"][0]["distance"].as_f64().unwrap() < 1e-3);
     assert_eq!(lines[0]["neighbors"].as_array().unwrap().len(), 3);
-    assert!(lines[1]["error"]["message"].as_str().unwrap().contains("garbage.mp3"), "{}", lines[1]);
+    assert!(
+        lines[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("garbage.mp3"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[1].get("neighbors").is_none());
     // An indexed path is answered from the index, without itself.
     let n2 = lines[2]["neighbors"].as_array().unwrap();
@@ -180,10 +250,25 @@ fn end_to_end_audio_index_neighbours() {
     assert!(d.windows(2).all(|w| w[0] <= w[1]));
 
     // Weights, approximate mode and text output.
-    let o = lm(&["similar", "--index", s(&idx), "--weight", "timbre=2,tempo=0.5", "--approx", s(&indexed)]);
+    let o = lm(&[
+        "similar",
+        "--index",
+        s(&idx),
+        "--weight",
+        "timbre=2,tempo=0.5",
+        "--approx",
+        s(&indexed),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("1. "));
-    let o = lm(&["similar", "--index", s(&idx), "--weight", "bogus=1", s(&indexed)]);
+    let o = lm(&[
+        "similar",
+        "--index",
+        s(&idx),
+        "--weight",
+        "bogus=1",
+        s(&indexed),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown group"));
 
@@ -203,10 +288,12 @@ fn end_to_end_audio_index_neighbours() {
     let bytes = std::fs::read(&pq).unwrap();
     assert_eq!(&bytes[..4], b"PAR1");
     assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&pq).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&pq).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
     let mut rows = 0;
     for batch in reader {
         let batch = batch.unwrap();
@@ -239,7 +326,12 @@ fn degenerate_inputs_give_finite_vectors() {
         let v = a.record.vector.expect("vector");
         assert_eq!(v.version, SCHEMA_VERSION);
         assert_eq!(v.values.len(), DIM);
-        assert!(v.values.iter().all(|x| x.is_finite()), "{}: {:?}", p.display(), v.values);
+        assert!(
+            v.values.iter().all(|x| x.is_finite()),
+            "{}: {:?}",
+            p.display(),
+            v.values
+        );
     }
 }
 
@@ -253,13 +345,26 @@ fn stored_v1_index_still_loads() {
     assert_eq!(idx.schema_version(), 1);
     for i in 0..4u32 {
         let id = idx.find(&format!("toy/track{i}.flac")).unwrap();
-        let want: Vec<f32> = (0..DIM).map(|d| (((i as usize * 37 + d * 11) % 23) as f32) * 0.5 + i as f32 * 0.01).collect();
+        let want: Vec<f32> = (0..DIM)
+            .map(|d| (((i as usize * 37 + d * 11) % 23) as f32) * 0.5 + i as f32 * 0.01)
+            .collect();
         for (a, b) in idx.raw_vector(id).iter().zip(&want) {
             assert!((a - b).abs() < 1e-5);
         }
     }
-    let o = lm(&["similar", "--index", s(&p), "--json", "-k", "2", "toy/track0.flac"]);
+    let o = lm(&[
+        "similar",
+        "--index",
+        s(&p),
+        "--json",
+        "-k",
+        "2",
+        "toy/track0.flac",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let line = stdout(&o);
-    assert!(line.starts_with("{\"query\":\"toy/track0.flac\",\"neighbors\":[{\"path\":"), "{line}");
+    assert!(
+        line.starts_with("{\"query\":\"toy/track0.flac\",\"neighbors\":[{\"path\":"),
+        "{line}"
+    );
 }

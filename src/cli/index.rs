@@ -57,7 +57,9 @@ enum IndexCommand {
 
 fn is_features_file(p: &Path) -> bool {
     p.is_file()
-        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| ["jsonl", "json", "ndjson"].contains(&e.to_ascii_lowercase().as_str()))
+        && p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["jsonl", "json", "ndjson"].contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// Reads features files and analyses audio inputs; returns the entries and the number of
@@ -73,7 +75,10 @@ fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), S
         if is_features_file(input) {
             let r = read_records(input)?;
             for p in &r.skipped {
-                eprintln!("leitmotif: {}: skipping error record of {p}", input.display());
+                eprintln!(
+                    "leitmotif: {}: skipping error record of {p}",
+                    input.display()
+                );
             }
             failed += r.skipped.len();
             entries.extend(r.entries);
@@ -83,14 +88,20 @@ fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), S
     }
     if !audio.is_empty() {
         let paths = batch::discover(&audio);
-        let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        let jobs = jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
         let res = batch::run(
             &paths,
             jobs,
             || Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()),
             |p, path| match p {
                 Ok(p) => p.analyze(path).map(|a| a.record.vector),
-                Err(e) => Err(leitmotif::Error::Config { cause: e.to_string() }),
+                Err(e) => Err(leitmotif::Error::Config {
+                    cause: e.to_string(),
+                }),
             },
             |_, path, r| match r {
                 Ok(Some(v)) => entries.push((path.to_string_lossy().into_owned(), v.values)),
@@ -111,7 +122,11 @@ fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), S
 
 pub fn run(args: IndexArgs) -> i32 {
     match args.command {
-        IndexCommand::Build { inputs, output, jobs } => {
+        IndexCommand::Build {
+            inputs,
+            output,
+            jobs,
+        } => {
             let (entries, failed) = match gather(&inputs, jobs) {
                 Ok(x) => x,
                 Err(e) => {
@@ -143,7 +158,11 @@ pub fn run(args: IndexArgs) -> i32 {
             );
             if failed > 0 { 1 } else { 0 }
         }
-        IndexCommand::Add { index, inputs, jobs } => {
+        IndexCommand::Add {
+            index,
+            inputs,
+            jobs,
+        } => {
             let mut idx = match Index::load(&index) {
                 Ok(i) => i,
                 Err(e) => {
@@ -169,11 +188,16 @@ pub fn run(args: IndexArgs) -> i32 {
                 eprintln!("leitmotif: {e}");
                 return 1;
             }
-            eprintln!("leitmotif: added {added} tracks; the index holds {} → {}", idx.len(), index.display());
+            eprintln!(
+                "leitmotif: added {added} tracks; the index holds {} → {}",
+                idx.len(),
+                index.display()
+            );
             if failed > 0 { 1 } else { 0 }
         }
         IndexCommand::Export { index, output } => {
-            let r = Index::load(&index).and_then(|idx| parquet::export(&idx, &output).map(|_| idx.len()));
+            let r = Index::load(&index)
+                .and_then(|idx| parquet::export(&idx, &output).map(|_| idx.len()));
             match r {
                 Ok(n) => {
                     eprintln!("leitmotif: exported {n} vectors → {}", output.display());

@@ -39,12 +39,19 @@ pub fn run(args: SchemaArgs) -> i32 {
         println!("{doc}");
         return 0;
     }
-    println!("feature-vector schema version {SCHEMA_VERSION}, {} dimensions, hash {:016x}", dims.len(), schema_hash());
+    println!(
+        "feature-vector schema version {SCHEMA_VERSION}, {} dimensions, hash {:016x}",
+        dims.len(),
+        schema_hash()
+    );
     println!();
     println!("{:<14} {:>6} {:>5}  description", "group", "weight", "dims");
     for g in GROUPS {
         let n = dims.iter().filter(|d| d.group == g.name).count();
-        println!("{:<14} {:>6} {:>5}  {}", g.name, g.default_weight, n, g.description);
+        println!(
+            "{:<14} {:>6} {:>5}  {}",
+            g.name, g.default_weight, n, g.description
+        );
     }
     println!();
     println!("{:>5}  {:<24} {:<14} unit", "index", "name", "group");

@@ -69,7 +69,8 @@ struct JsonFailure<'a> {
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|e| format!("{{\"error\":{{\"kind\":\"internal\",\"message\":\"{e}\"}}}}"))
+    serde_json::to_string(v)
+        .unwrap_or_else(|e| format!("{{\"error\":{{\"kind\":\"internal\",\"message\":\"{e}\"}}}}"))
 }
 
 enum Answer {
@@ -85,7 +86,10 @@ pub fn run(args: SimilarArgs) -> i32 {
             return 2;
         }
     };
-    let mut metric = Metric { balance_groups: !args.unbalanced, ..Metric::default() };
+    let mut metric = Metric {
+        balance_groups: !args.unbalanced,
+        ..Metric::default()
+    };
     for spec in &args.weight {
         metric = match metric.with_overrides(spec) {
             Ok(m) => m,
@@ -97,15 +101,26 @@ pub fn run(args: SimilarArgs) -> i32 {
     }
     let w = metric.dim_weights();
     let mode = if args.approx {
-        SearchMode::Approx { nprobe: args.nprobe.unwrap_or_else(|| ivf::default_nprobe(index.nlist())) }
+        SearchMode::Approx {
+            nprobe: args
+                .nprobe
+                .unwrap_or_else(|| ivf::default_nprobe(index.nlist())),
+        }
     } else {
         SearchMode::Exact
     };
     if index.is_empty() {
-        eprintln!("leitmotif: {}: warning: the index is empty", args.index.display());
+        eprintln!(
+            "leitmotif: {}: warning: the index is empty",
+            args.index.display()
+        );
     }
     let k = args.k;
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     let answer = |pipeline: &mut Option<Pipeline>, q: &Path| -> Answer {
         let qs = q.to_string_lossy();
         let (qz, skip) = if let Some(id) = index.find(&qs) {
@@ -114,11 +129,19 @@ pub fn run(args: SimilarArgs) -> i32 {
             if pipeline.is_none() {
                 match Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()) {
                     Ok(p) => *pipeline = Some(p),
-                    Err(e) => return Answer::Failed { kind: e.kind().as_str(), message: e.to_string() },
+                    Err(e) => {
+                        return Answer::Failed {
+                            kind: e.kind().as_str(),
+                            message: e.to_string(),
+                        };
+                    }
                 }
             }
             let Some(p) = pipeline.as_mut() else {
-                return Answer::Failed { kind: "internal", message: "no pipeline".into() };
+                return Answer::Failed {
+                    kind: "internal",
+                    message: "no pipeline".into(),
+                };
             };
             let v = match p.analyze(q) {
                 Ok(a) => a.record.vector,
@@ -128,46 +151,89 @@ pub fn run(args: SimilarArgs) -> i32 {
                     } else {
                         format!("{qs}: not a path stored in the index, and not a readable file")
                     };
-                    return Answer::Failed { kind: e.kind().as_str(), message };
+                    return Answer::Failed {
+                        kind: e.kind().as_str(),
+                        message,
+                    };
                 }
             };
             let Some(v) = v else {
-                return Answer::Failed { kind: "internal", message: format!("{qs}: no feature vector") };
+                return Answer::Failed {
+                    kind: "internal",
+                    message: format!("{qs}: no feature vector"),
+                };
             };
             match index.standardize(&v, &qs) {
                 Ok(z) => (z, None),
-                Err(e) => return Answer::Failed { kind: "schema", message: e.to_string() },
+                Err(e) => {
+                    return Answer::Failed {
+                        kind: "schema",
+                        message: e.to_string(),
+                    };
+                }
             }
         };
         let found = index.search(&qz, k, &w, mode, skip);
-        Answer::Neighbors(found.into_iter().map(|n| (index.path(n.id).to_string(), n.distance)).collect())
+        Answer::Neighbors(
+            found
+                .into_iter()
+                .map(|n| (index.path(n.id).to_string(), n.distance))
+                .collect(),
+        )
     };
     let mut failed = 0usize;
     let json = args.json;
-    let res = batch::run(&args.queries, jobs, || None, answer, |_, q, a| {
-        let qs = q.to_string_lossy();
-        match a {
-            Answer::Neighbors(ns) => {
-                if json {
-                    let neighbors = ns.iter().map(|(p, d)| JsonNeighbor { path: p, distance: *d }).collect();
-                    println!("{}", to_json(&JsonAnswer { query: &qs, neighbors }));
-                } else {
-                    println!("{qs}");
-                    for (i, (p, d)) in ns.iter().enumerate() {
-                        println!("  {:>3}. {d:>9.4}  {p}", i + 1);
+    let res = batch::run(
+        &args.queries,
+        jobs,
+        || None,
+        answer,
+        |_, q, a| {
+            let qs = q.to_string_lossy();
+            match a {
+                Answer::Neighbors(ns) => {
+                    if json {
+                        let neighbors = ns
+                            .iter()
+                            .map(|(p, d)| JsonNeighbor {
+                                path: p,
+                                distance: *d,
+                            })
+                            .collect();
+                        println!(
+                            "{}",
+                            to_json(&JsonAnswer {
+                                query: &qs,
+                                neighbors
+                            })
+                        );
+                    } else {
+                        println!("{qs}");
+                        for (i, (p, d)) in ns.iter().enumerate() {
+                            println!("  {:>3}. {d:>9.4}  {p}", i + 1);
+                        }
+                    }
+                }
+                Answer::Failed { kind, message } => {
+                    failed += 1;
+                    if json {
+                        println!(
+                            "{}",
+                            to_json(&JsonFailure {
+                                query: &qs,
+                                error: JsonError {
+                                    kind,
+                                    message: &message
+                                }
+                            })
+                        );
+                    } else {
+                        eprintln!("leitmotif: {message}");
                     }
                 }
             }
-            Answer::Failed { kind, message } => {
-                failed += 1;
-                if json {
-                    println!("{}", to_json(&JsonFailure { query: &qs, error: JsonError { kind, message: &message } }));
-                } else {
-                    eprintln!("leitmotif: {message}");
-                }
-            }
-        }
-    });
+        },
+    );
     if let Err(e) = res {
         eprintln!("leitmotif: {e}");
         return 2;

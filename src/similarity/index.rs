@@ -97,13 +97,21 @@ pub struct Records {
 /// Checks a vector against this build's schema.
 pub fn check_vector(v: &FeatureVector, what: &str) -> Res<()> {
     if v.version != SCHEMA_VERSION {
-        return Err(SimilarityError::VersionMismatch { what: what.into(), found: v.version, expected: SCHEMA_VERSION });
+        return Err(SimilarityError::VersionMismatch {
+            what: what.into(),
+            found: v.version,
+            expected: SCHEMA_VERSION,
+        });
     }
     if v.values.len() != DIM {
-        return Err(SimilarityError::SchemaMismatch { what: format!("{what} ({} values, expected {DIM})", v.values.len()) });
+        return Err(SimilarityError::SchemaMismatch {
+            what: format!("{what} ({} values, expected {DIM})", v.values.len()),
+        });
     }
     if v.values.iter().any(|x| !x.is_finite()) {
-        return Err(SimilarityError::SchemaMismatch { what: format!("{what} (non-finite value)") });
+        return Err(SimilarityError::SchemaMismatch {
+            what: format!("{what} (non-finite value)"),
+        });
     }
     Ok(())
 }
@@ -112,7 +120,10 @@ pub fn check_vector(v: &FeatureVector, what: &str) -> Res<()> {
 /// skipped (listed in `skipped`); a record without a vector or with another schema version
 /// is an error.
 pub fn read_records(path: &Path) -> Res<Records> {
-    let text = fs::read_to_string(path).map_err(|e| SimilarityError::Io { path: path.into(), source: e })?;
+    let text = fs::read_to_string(path).map_err(|e| SimilarityError::Io {
+        path: path.into(),
+        source: e,
+    })?;
     let mut out = Records::default();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -125,7 +136,11 @@ pub fn read_records(path: &Path) -> Res<Records> {
             cause: format!("not a leitmotif record: {e}"),
         })?;
         let Some(p) = rec.path else {
-            return Err(SimilarityError::Record { path: path.into(), line: line_no, cause: "record has no `path`".into() });
+            return Err(SimilarityError::Record {
+                path: path.into(),
+                line: line_no,
+                cause: "record has no `path`".into(),
+            });
         };
         if rec.error.is_some() {
             out.skipped.push(p);
@@ -135,7 +150,9 @@ pub fn read_records(path: &Path) -> Res<Records> {
             return Err(SimilarityError::Record {
                 path: path.into(),
                 line: line_no,
-                cause: format!("record of {p} has no `vector` (extracted by an older leitmotif? re-run extract)"),
+                cause: format!(
+                    "record of {p} has no `vector` (extracted by an older leitmotif? re-run extract)"
+                ),
             });
         };
         check_vector(&v, &format!("{}:{line_no} ({p})", path.display()))?;
@@ -191,13 +208,27 @@ impl Index {
         let nlist = ivf::default_nlist(n);
         let w = Metric::default().dim_weights();
         let (ivf, perm) = if nlist <= 1 {
-            (Ivf { nlist: 1, centroids: vec![0.0; dim], offsets: vec![0, n] }, None)
+            (
+                Ivf {
+                    nlist: 1,
+                    centroids: vec![0.0; dim],
+                    offsets: vec![0, n],
+                },
+                None,
+            )
         } else {
             let centroids = ivf::train(&z, dim, &w, nlist, 0x5eed);
             let nlist = centroids.len() / dim;
             let a = ivf::assign(&z, dim, &centroids, &w);
             let (perm, offsets) = ivf::group_by_cell(&a, nlist);
-            (Ivf { nlist, centroids, offsets }, Some(perm))
+            (
+                Ivf {
+                    nlist,
+                    centroids,
+                    offsets,
+                },
+                Some(perm),
+            )
         };
         let (paths, raw, z) = match perm {
             Some(perm) => {
@@ -342,7 +373,13 @@ impl Index {
     /// Row id of a path stored in the index (exact string match).
     pub fn find(&self, path: &str) -> Option<u32> {
         self.lookup
-            .get_or_init(|| self.paths.iter().enumerate().map(|(i, p)| (p.clone(), i as u32)).collect())
+            .get_or_init(|| {
+                self.paths
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.clone(), i as u32))
+                    .collect()
+            })
             .get(path)
             .copied()
     }
@@ -365,35 +402,72 @@ impl Index {
     /// The `k` nearest rows to the standardised query `qz` under weights `w`
     /// ([`Metric::dim_weights`]), excluding row `skip` (the query itself when it comes
     /// from the index). Distances are `sqrt(Σ w (Δz)²)`.
-    pub fn search(&self, qz: &[f32], k: usize, w: &[f32], mode: SearchMode, skip: Option<u32>) -> Vec<Neighbor> {
+    pub fn search(
+        &self,
+        qz: &[f32],
+        k: usize,
+        w: &[f32],
+        mode: SearchMode,
+        skip: Option<u32>,
+    ) -> Vec<Neighbor> {
         let mut top = TopK::new(k);
         let dim = self.dim;
         match mode {
             SearchMode::Approx { nprobe } if self.ivf.nlist > 1 && nprobe < self.ivf.nlist => {
                 let mut cd = Vec::with_capacity(self.ivf.nlist);
                 all_distances(&self.ivf.centroids, dim, qz, w, &mut cd);
-                let mut order: Vec<(f32, u32)> = cd.iter().enumerate().map(|(c, &d)| (d, c as u32)).collect();
+                let mut order: Vec<(f32, u32)> =
+                    cd.iter().enumerate().map(|(c, &d)| (d, c as u32)).collect();
                 let nprobe = nprobe.max(1);
                 order.select_nth_unstable_by(nprobe - 1, |a, b| a.0.total_cmp(&b.0));
                 for &(_, c) in &order[..nprobe] {
-                    let (a, b) = (self.ivf.offsets[c as usize], self.ivf.offsets[c as usize + 1]);
-                    scan(&self.z[a * dim..b * dim], dim, a as u32, qz, w, skip, &mut top);
+                    let (a, b) = (
+                        self.ivf.offsets[c as usize],
+                        self.ivf.offsets[c as usize + 1],
+                    );
+                    scan(
+                        &self.z[a * dim..b * dim],
+                        dim,
+                        a as u32,
+                        qz,
+                        w,
+                        skip,
+                        &mut top,
+                    );
                 }
             }
             _ => scan(&self.z, dim, 0, qz, w, skip, &mut top),
         }
-        top.items().iter().map(|&(d, id)| Neighbor { id, distance: d.max(0.0).sqrt() }).collect()
+        top.items()
+            .iter()
+            .map(|&(d, id)| Neighbor {
+                id,
+                distance: d.max(0.0).sqrt(),
+            })
+            .collect()
     }
 
     /// Writes the index atomically (temporary file in the same directory, sync, rename).
     pub fn save(&self, path: &Path) -> Res<()> {
-        let io = |e| SimilarityError::Io { path: path.into(), source: e };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
+        let io = |e| SimilarityError::Io {
+            path: path.into(),
+            source: e,
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "index".into());
         let tmp: PathBuf = dir.join(format!(".{name}.tmp.{}", std::process::id()));
         let result = (|| -> std::io::Result<()> {
             let file = fs::File::create(&tmp)?;
-            let mut w = HashingWriter { inner: BufWriter::with_capacity(1 << 20, file), crc: crc32fast::Hasher::new() };
+            let mut w = HashingWriter {
+                inner: BufWriter::with_capacity(1 << 20, file),
+                crc: crc32fast::Hasher::new(),
+            };
             let path_bytes: u64 = self.paths.iter().map(|p| 4 + p.len() as u64).sum();
             let mut header = [0u8; HEADER_LEN];
             header[0..8].copy_from_slice(MAGIC);
@@ -433,19 +507,26 @@ impl Index {
 
     /// Loads and checks an index file.
     pub fn load(path: &Path) -> Res<Index> {
-        let bytes = fs::read(path).map_err(|e| SimilarityError::Io { path: path.into(), source: e })?;
+        let bytes = fs::read(path).map_err(|e| SimilarityError::Io {
+            path: path.into(),
+            source: e,
+        })?;
         Self::from_bytes(&bytes, path)
     }
 
     fn from_bytes(bytes: &[u8], path: &Path) -> Res<Index> {
-        let corrupt = |cause: String| SimilarityError::Corrupt { path: path.into(), cause };
+        let corrupt = |cause: String| SimilarityError::Corrupt {
+            path: path.into(),
+            cause,
+        };
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
             return Err(SimilarityError::NotAnIndex { path: path.into() });
         }
         if bytes.len() < HEADER_LEN + 4 {
             return Err(corrupt(format!("truncated ({} bytes)", bytes.len())));
         }
-        let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+        let u32_at =
+            |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
         let u64_at = |o: usize| {
             let mut b = [0u8; 8];
             b.copy_from_slice(&bytes[o..o + 8]);
@@ -453,7 +534,10 @@ impl Index {
         };
         let format = u32_at(8);
         if format != FORMAT_VERSION {
-            return Err(SimilarityError::UnsupportedFormat { path: path.into(), version: format });
+            return Err(SimilarityError::UnsupportedFormat {
+                path: path.into(),
+                version: format,
+            });
         }
         let body_end = bytes.len() - 4;
         let stored_crc = u32_at(body_end);
@@ -471,7 +555,11 @@ impl Index {
         let path_bytes = u64_at(40);
         let what = path.display().to_string();
         if schema_version != SCHEMA_VERSION {
-            return Err(SimilarityError::VersionMismatch { what, found: schema_version, expected: SCHEMA_VERSION });
+            return Err(SimilarityError::VersionMismatch {
+                what,
+                found: schema_version,
+                expected: SCHEMA_VERSION,
+            });
         }
         if hash != schema_hash() || dim != DIM {
             return Err(SimilarityError::SchemaMismatch { what });
@@ -484,7 +572,9 @@ impl Index {
             + 4 * n as u128 * dim as u128
             + path_bytes as u128;
         if nlist == 0 || need != body_end as u128 {
-            return Err(corrupt(format!("sizes do not add up ({need} bytes declared, {body_end} present)")));
+            return Err(corrupt(format!(
+                "sizes do not add up ({need} bytes declared, {body_end} present)"
+            )));
         }
         let mut off = HEADER_LEN;
         let mut f32s = |count: usize| {
@@ -521,14 +611,21 @@ impl Index {
             if off + len > body_end {
                 return Err(corrupt("path table truncated".into()));
             }
-            let p = std::str::from_utf8(&bytes[off..off + len]).map_err(|_| corrupt("path is not UTF-8".into()))?;
+            let p = std::str::from_utf8(&bytes[off..off + len])
+                .map_err(|_| corrupt("path is not UTF-8".into()))?;
             paths.push(p.to_string());
             off += len;
         }
         if off != body_end {
             return Err(corrupt("trailing bytes after the path table".into()));
         }
-        if raw.iter().chain(&mean).chain(&std).chain(&centroids).any(|x| !x.is_finite()) {
+        if raw
+            .iter()
+            .chain(&mean)
+            .chain(&std)
+            .chain(&centroids)
+            .any(|x| !x.is_finite())
+        {
             return Err(corrupt("non-finite value".into()));
         }
         let stats = Standardizer { mean, std };
@@ -544,7 +641,11 @@ impl Index {
             paths,
             raw,
             z,
-            ivf: Ivf { nlist, centroids, offsets },
+            ivf: Ivf {
+                nlist,
+                centroids,
+                offsets,
+            },
             lookup: OnceLock::new(),
         })
     }
@@ -583,7 +684,14 @@ mod tests {
     use super::*;
 
     fn entries(n: usize) -> Vec<(String, Vec<f32>)> {
-        (0..n).map(|i| (format!("t{i}"), (0..DIM).map(|d| ((i * 31 + d * 7) % 17) as f32).collect())).collect()
+        (0..n)
+            .map(|i| {
+                (
+                    format!("t{i}"),
+                    (0..DIM).map(|d| ((i * 31 + d * 7) % 17) as f32).collect(),
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -597,8 +705,14 @@ mod tests {
         assert_eq!(back.raw, idx.raw);
         let mut bytes = fs::read(&p).unwrap();
         bytes[200] ^= 1;
-        assert!(matches!(Index::from_bytes(&bytes, &p), Err(SimilarityError::Corrupt { .. })));
-        assert!(matches!(Index::from_bytes(b"hello world, not an index", &p), Err(SimilarityError::NotAnIndex { .. })));
+        assert!(matches!(
+            Index::from_bytes(&bytes, &p),
+            Err(SimilarityError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            Index::from_bytes(b"hello world, not an index", &p),
+            Err(SimilarityError::NotAnIndex { .. })
+        ));
         let q = idx.z_vector(3).to_vec();
         let w = Metric::default().dim_weights();
         let r = idx.search(&q, 1, &w, SearchMode::Exact, None);

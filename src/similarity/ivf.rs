@@ -27,12 +27,20 @@ pub struct Ivf {
 /// Number of cells for `n` vectors: 1 below 1024 vectors (the flat scan is as fast), else
 /// `round(√n)`, at most 4096.
 pub fn default_nlist(n: usize) -> usize {
-    if n < 1024 { 1 } else { ((n as f64).sqrt().round() as usize).clamp(1, 4096) }
+    if n < 1024 {
+        1
+    } else {
+        ((n as f64).sqrt().round() as usize).clamp(1, 4096)
+    }
 }
 
 /// Default number of cells probed per query.
 pub fn default_nprobe(nlist: usize) -> usize {
-    if nlist <= 1 { 1 } else { (nlist / 16).clamp(8, nlist) }
+    if nlist <= 1 {
+        1
+    } else {
+        (nlist / 16).clamp(8, nlist)
+    }
 }
 
 struct SplitMix(u64);
@@ -127,7 +135,10 @@ pub fn train(rows: &[f32], dim: usize, w: &[f32], nlist: usize, seed: u64) -> Ve
         counts.iter_mut().for_each(|c| *c = 0);
         for (x, &c) in sample.chunks_exact(dim).zip(&a) {
             counts[c as usize] += 1;
-            for (s, &v) in sums[c as usize * dim..(c as usize + 1) * dim].iter_mut().zip(x) {
+            for (s, &v) in sums[c as usize * dim..(c as usize + 1) * dim]
+                .iter_mut()
+                .zip(x)
+            {
                 *s += v as f64;
             }
         }

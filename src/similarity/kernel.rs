@@ -22,7 +22,12 @@ pub fn wdist2(a: &[f32], b: &[f32], w: &[f32]) -> f32 {
         }
     }
     let mut tail = 0.0f32;
-    for ((&x, &y), &v) in ca.remainder().iter().zip(cb.remainder()).zip(cw.remainder()) {
+    for ((&x, &y), &v) in ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .zip(cw.remainder())
+    {
         let d = x - y;
         tail += v * d * d;
     }
@@ -39,7 +44,10 @@ pub struct TopK {
 impl TopK {
     /// Allocates room for `k` results once.
     pub fn new(k: usize) -> Self {
-        TopK { k, items: Vec::with_capacity(k + 1) }
+        TopK {
+            k,
+            items: Vec::with_capacity(k + 1),
+        }
     }
 
     /// Clears the results, keeping the allocation.
@@ -50,16 +58,24 @@ impl TopK {
     /// The current admission threshold (the k-th distance, or +∞ while not full).
     #[inline(always)]
     pub fn threshold(&self) -> f32 {
-        if self.items.len() < self.k { f32::INFINITY } else { self.items[self.k - 1].0 }
+        if self.items.len() < self.k {
+            f32::INFINITY
+        } else {
+            self.items[self.k - 1].0
+        }
     }
 
     /// Offers a candidate.
     #[inline]
     pub fn push(&mut self, d: f32, id: u32) {
-        if self.k == 0 || !(d < self.threshold() || (d == self.threshold() && self.items.len() < self.k)) {
+        if self.k == 0
+            || !(d < self.threshold() || (d == self.threshold() && self.items.len() < self.k))
+        {
             return;
         }
-        let pos = self.items.partition_point(|&(x, i)| x < d || (x == d && i < id));
+        let pos = self
+            .items
+            .partition_point(|&(x, i)| x < d || (x == d && i < id));
         if self.items.len() == self.k {
             self.items.pop();
         }
@@ -73,7 +89,15 @@ impl TopK {
 }
 
 #[inline(always)]
-fn scan_generic(rows: &[f32], dim: usize, first_id: u32, q: &[f32], w: &[f32], skip: Option<u32>, top: &mut TopK) {
+fn scan_generic(
+    rows: &[f32],
+    dim: usize,
+    first_id: u32,
+    q: &[f32],
+    w: &[f32],
+    skip: Option<u32>,
+    top: &mut TopK,
+) {
     for (i, r) in rows.chunks_exact(dim).enumerate() {
         let d = wdist2(r, q, w);
         if d <= top.threshold() {
@@ -87,7 +111,15 @@ fn scan_generic(rows: &[f32], dim: usize, first_id: u32, q: &[f32], w: &[f32], s
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn scan_avx2(rows: &[f32], dim: usize, first_id: u32, q: &[f32], w: &[f32], skip: Option<u32>, top: &mut TopK) {
+fn scan_avx2(
+    rows: &[f32],
+    dim: usize,
+    first_id: u32,
+    q: &[f32],
+    w: &[f32],
+    skip: Option<u32>,
+    top: &mut TopK,
+) {
     scan_generic(rows, dim, first_id, q, w, skip, top)
 }
 
@@ -95,12 +127,22 @@ fn scan_avx2(rows: &[f32], dim: usize, first_id: u32, q: &[f32], w: &[f32], skip
 fn has_avx2() -> bool {
     use std::sync::OnceLock;
     static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma"))
+    *HAS.get_or_init(|| {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    })
 }
 
 /// Scans `rows` (ids `first_id..`) against query `q` with weights `w`, offering every row
 /// except `skip` to `top`.
-pub fn scan(rows: &[f32], dim: usize, first_id: u32, q: &[f32], w: &[f32], skip: Option<u32>, top: &mut TopK) {
+pub fn scan(
+    rows: &[f32],
+    dim: usize,
+    first_id: u32,
+    q: &[f32],
+    w: &[f32],
+    skip: Option<u32>,
+    top: &mut TopK,
+) {
     if dim == 0 {
         return;
     }
@@ -138,7 +180,9 @@ mod tests {
     #[test]
     fn scan_is_exact() {
         let dim = 13;
-        let rows: Vec<f32> = (0..dim * 50).map(|i| ((i * 7919) % 101) as f32 / 10.0).collect();
+        let rows: Vec<f32> = (0..dim * 50)
+            .map(|i| ((i * 7919) % 101) as f32 / 10.0)
+            .collect();
         let q: Vec<f32> = (0..dim).map(|i| i as f32 / 3.0).collect();
         let w = vec![0.5f32; dim];
         let mut top = TopK::new(5);
@@ -147,7 +191,15 @@ mod tests {
             .chunks_exact(dim)
             .enumerate()
             .filter(|(i, _)| *i != 2)
-            .map(|(i, r)| (r.iter().zip(&q).map(|(a, b)| 0.5 * (a - b) * (a - b)).sum::<f32>(), i as u32))
+            .map(|(i, r)| {
+                (
+                    r.iter()
+                        .zip(&q)
+                        .map(|(a, b)| 0.5 * (a - b) * (a - b))
+                        .sum::<f32>(),
+                    i as u32,
+                )
+            })
             .collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let got: Vec<u32> = top.items().iter().map(|x| x.1).collect();

@@ -33,7 +33,11 @@ pub use index::{Index, Neighbor, SearchMode};
 #[non_exhaustive]
 pub enum SimilarityError {
     /// A vector or an index was made with another schema version than this build's.
-    VersionMismatch { what: String, found: u32, expected: u32 },
+    VersionMismatch {
+        what: String,
+        found: u32,
+        expected: u32,
+    },
     /// Same version number but a different layout (a build that forgot to bump the version).
     SchemaMismatch { what: String },
     /// The file is not a leitmotif index (wrong magic bytes).
@@ -43,9 +47,16 @@ pub enum SimilarityError {
     /// The index was written by a newer (or unknown) index format version.
     UnsupportedFormat { path: PathBuf, version: u32 },
     /// Reading or writing a file failed.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A line of a features file cannot be used.
-    Record { path: PathBuf, line: usize, cause: String },
+    Record {
+        path: PathBuf,
+        line: usize,
+        cause: String,
+    },
     /// A `--weight` argument names an unknown group or is malformed.
     Weight { cause: String },
     /// Parquet export failed.
@@ -55,7 +66,11 @@ pub enum SimilarityError {
 impl fmt::Display for SimilarityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SimilarityError::VersionMismatch { what, found, expected } => write!(
+            SimilarityError::VersionMismatch {
+                what,
+                found,
+                expected,
+            } => write!(
                 f,
                 "{what}: feature-vector schema version {found} cannot be compared with version {expected} \
                  (re-extract the features or rebuild the index with this leitmotif)"
@@ -65,7 +80,11 @@ impl fmt::Display for SimilarityError {
                 "{what}: feature-vector layout differs from this build's schema although the version matches"
             ),
             SimilarityError::NotAnIndex { path } => {
-                write!(f, "{}: not a leitmotif index file (bad magic bytes)", path.display())
+                write!(
+                    f,
+                    "{}: not a leitmotif index file (bad magic bytes)",
+                    path.display()
+                )
             }
             SimilarityError::Corrupt { path, cause } => {
                 write!(f, "{}: index file is corrupt: {cause}", path.display())
@@ -77,9 +96,13 @@ impl fmt::Display for SimilarityError {
                 index::FORMAT_VERSION
             ),
             SimilarityError::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            SimilarityError::Record { path, line, cause } => write!(f, "{}:{line}: {cause}", path.display()),
+            SimilarityError::Record { path, line, cause } => {
+                write!(f, "{}:{line}: {cause}", path.display())
+            }
             SimilarityError::Weight { cause } => write!(f, "invalid --weight: {cause}"),
-            SimilarityError::Export { path, cause } => write!(f, "{}: export failed: {cause}", path.display()),
+            SimilarityError::Export { path, cause } => {
+                write!(f, "{}: export failed: {cause}", path.display())
+            }
         }
     }
 }
@@ -104,7 +127,10 @@ impl Standardizer {
                 *s += x as f64;
             }
         }
-        let mean: Vec<f64> = sum.iter().map(|s| if n > 0 { s / n as f64 } else { 0.0 }).collect();
+        let mean: Vec<f64> = sum
+            .iter()
+            .map(|s| if n > 0 { s / n as f64 } else { 0.0 })
+            .collect();
         let mut m2 = vec![0.0f64; dim];
         for r in rows.chunks_exact(dim) {
             for ((s, &x), m) in m2.iter_mut().zip(r).zip(&mean) {
@@ -112,8 +138,20 @@ impl Standardizer {
                 *s += d * d;
             }
         }
-        let std = m2.iter().map(|s| if n > 0 { (s / n as f64).sqrt() as f32 } else { 0.0 }).collect();
-        Standardizer { mean: mean.iter().map(|&m| m as f32).collect(), std }
+        let std = m2
+            .iter()
+            .map(|s| {
+                if n > 0 {
+                    (s / n as f64).sqrt() as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Standardizer {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            std,
+        }
     }
 
     /// z-scores of one vector into `out`. A dimension that is constant across the library
@@ -141,7 +179,10 @@ pub struct Metric {
 impl Default for Metric {
     fn default() -> Self {
         Metric {
-            group_weights: GROUPS.iter().map(|g| (g.name.to_string(), g.default_weight)).collect(),
+            group_weights: GROUPS
+                .iter()
+                .map(|g| (g.name.to_string(), g.default_weight))
+                .collect(),
             balance_groups: true,
         }
     }
@@ -152,12 +193,18 @@ impl Metric {
     pub fn with_overrides(mut self, spec: &str) -> Result<Self, SimilarityError> {
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((g, w)) = part.split_once('=') else {
-                return Err(SimilarityError::Weight { cause: format!("`{part}` is not GROUP=WEIGHT") });
+                return Err(SimilarityError::Weight {
+                    cause: format!("`{part}` is not GROUP=WEIGHT"),
+                });
             };
             let (g, w) = (g.trim(), w.trim());
-            let w: f32 = w.parse().map_err(|_| SimilarityError::Weight { cause: format!("`{w}` is not a number") })?;
+            let w: f32 = w.parse().map_err(|_| SimilarityError::Weight {
+                cause: format!("`{w}` is not a number"),
+            })?;
             if !w.is_finite() || w < 0.0 {
-                return Err(SimilarityError::Weight { cause: format!("weight of `{g}` must be finite and ≥ 0") });
+                return Err(SimilarityError::Weight {
+                    cause: format!("weight of `{g}` must be finite and ≥ 0"),
+                });
             }
             if !GROUPS.iter().any(|d| d.name == g) {
                 let names: Vec<_> = GROUPS.iter().map(|d| d.name).collect();
@@ -199,15 +246,26 @@ mod tests {
 
     #[test]
     fn weights_parse() {
-        let m = Metric::default().with_overrides("timbre=2, tempo=0.5").unwrap();
+        let m = Metric::default()
+            .with_overrides("timbre=2, tempo=0.5")
+            .unwrap();
         assert_eq!(m.group_weights["timbre"], 2.0);
         assert_eq!(m.group_weights["tempo"], 0.5);
         assert!(Metric::default().with_overrides("nope=1").is_err());
         assert!(Metric::default().with_overrides("timbre").is_err());
         assert!(Metric::default().with_overrides("timbre=-1").is_err());
         let w = Metric::default().dim_weights();
-        let timbre: f32 = w.iter().zip(vector::schema()).filter(|(_, d)| d.group == "timbre").map(|(w, _)| w).sum();
-        let want = GROUPS.iter().find(|g| g.name == "timbre").map(|g| g.default_weight).unwrap_or(0.0);
+        let timbre: f32 = w
+            .iter()
+            .zip(vector::schema())
+            .filter(|(_, d)| d.group == "timbre")
+            .map(|(w, _)| w)
+            .sum();
+        let want = GROUPS
+            .iter()
+            .find(|g| g.name == "timbre")
+            .map(|g| g.default_weight)
+            .unwrap_or(0.0);
         assert!((timbre - want).abs() < 1e-5);
     }
 
