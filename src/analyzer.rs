@@ -89,6 +89,9 @@ pub struct TrackFeatures {
     /// The features, when the track went through a [`crate::Pipeline`].
     #[serde(flatten)]
     pub features: Option<crate::features::extractor::Features>,
+    /// The feature vector ([`crate::vector`]), when the track went through a [`crate::Pipeline`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<crate::vector::FeatureVector>,
 }
 
 /// Something that consumes STFT frames and the mono signal as the pipeline runs.
@@ -228,6 +231,7 @@ impl Analyzer {
             },
             warnings,
             features: None,
+            vector: None,
         })
     }
 }

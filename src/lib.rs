@@ -28,7 +28,9 @@ pub mod features;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
+pub mod similarity;
 pub mod summary;
+pub mod vector;
 
 pub use analyzer::{
     AnalysisConfig, AnalysisInfo, Analyzer, FrameSink, SourceRecord, TrackFeatures,
@@ -36,3 +38,4 @@ pub use analyzer::{
 pub use error::{Error, ErrorKind, Result};
 pub use features::extractor::{FeatureOptions, Features, FrameMatrices};
 pub use pipeline::{Pipeline, TrackAnalysis};
+pub use vector::{FeatureVector, SCHEMA_VERSION, vector};

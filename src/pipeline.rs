@@ -58,6 +58,7 @@ impl Pipeline {
                 (Some(a), Some(x)) => {
                     let mut record = a.run(path, x)?;
                     let (features, frames) = x.finish();
+                    record.vector = Some(crate::vector::vector(&features, record.duration_s));
                     record.features = Some(features);
                     Ok(TrackAnalysis { record, frames })
                 }

@@ -3,6 +3,9 @@
 //! Exit status: 0 when every track succeeded, 1 when some track failed, 2 for usage errors.
 
 mod extract;
+mod index;
+mod schema;
+mod similar;
 
 use clap::{Parser, Subcommand};
 
@@ -18,6 +21,12 @@ struct Cli {
 enum Command {
     /// Analyse audio files and write one JSON record per track.
     Extract(extract::ExtractArgs),
+    /// Print the feature-vector schema (names, groups, units).
+    Schema(schema::SchemaArgs),
+    /// Build, update, export or inspect a similarity index.
+    Index(index::IndexArgs),
+    /// Find the nearest tracks of audio files or indexed paths.
+    Similar(similar::SimilarArgs),
 }
 
 /// Parses the command line and runs; returns the process exit status.
@@ -34,5 +43,8 @@ pub fn main() -> i32 {
     std::panic::set_hook(Box::new(|_| {}));
     match cli.command {
         Command::Extract(args) => extract::run(args),
+        Command::Schema(args) => schema::run(args),
+        Command::Index(args) => index::run(args),
+        Command::Similar(args) => similar::run(args),
     }
 }

@@ -98,6 +98,8 @@ fn template() -> Value {
         },
         warnings: vec![],
         features: Some(Features::template()),
+        // The feature vector is not a CSV/Parquet column of `extract` (see `index export`).
+        vector: None,
     };
     let stamp = FileStamp {
         size: 1,
