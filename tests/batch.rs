@@ -105,6 +105,16 @@ fn jsonl_csv_and_parquet_hold_every_track_and_failure() {
                         .unwrap();
                     assert_eq!(kind.value(5), "io");
                     assert!(kind.is_null(0));
+                    let vector = batch.column_by_name("vector").unwrap();
+                    let vector = vector
+                        .as_any()
+                        .downcast_ref::<arrow_array::FixedSizeListArray>()
+                        .unwrap();
+                    assert_eq!(vector.value_length() as usize, leitmotif::vector::DIM);
+                    assert!(
+                        vector.is_valid(0) && vector.is_null(5),
+                        "the failed track has no vector"
+                    );
                     let bpm = batch.column_by_name("tempo.bpm").unwrap();
                     let bpm = bpm
                         .as_any()

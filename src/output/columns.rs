@@ -98,8 +98,11 @@ fn template() -> Value {
         },
         warnings: vec![],
         features: Some(Features::template()),
-        // The feature vector is not a CSV/Parquet column of `extract` (see `index export`).
-        vector: None,
+        // CSV: one column per dimension (`vector.values.0` …); Parquet: one FixedSizeList<f32>.
+        vector: Some(crate::vector::FeatureVector {
+            version: crate::vector::SCHEMA_VERSION,
+            values: vec![0.5; crate::vector::DIM],
+        }),
     };
     let stamp = FileStamp {
         size: 1,
