@@ -197,7 +197,9 @@ impl TonalAnalyzer {
         self.cands_mag.push_frame(&self.magnitude);
         let n = self.n_bins;
         if self.pending.capacity() == 0 {
-            self.pending.reserve_exact(n * self.buffer_frames.min(4096));
+            // Allocated once per analyzer and reused by every track (cleared, not freed):
+            // re-growing and first-touching it per track cost ≈ 20 % of the tonal stage.
+            self.pending.reserve_exact(n * self.buffer_frames);
         }
         self.pending.extend(power.iter().take(n).copied());
         self.pending.resize(self.pending_frames * n + n, 0.0);
@@ -214,7 +216,7 @@ impl TonalAnalyzer {
         for row in self.pending.chunks_exact(self.n_bins) {
             self.chroma.push(fb.apply(row));
         }
-        self.pending = Vec::new();
+        self.pending.clear();
         self.pending_frames = 0;
         self.tuning = Some(t);
         self.tuning_mag = Some(self.cands_mag.estimate());
