@@ -8,6 +8,7 @@
 //! - `stft/2048_512`: the STFT alone on three minutes at 22050 Hz.
 //! - `features/stft+features`: STFT plus the whole feature stage (spectral, mel, MFCC,
 //!   contrast, onset, ZCR, tonal, rhythm); compare with `stft/2048_512` for the feature cost.
+//! - `features/loudness_44k_stereo`: the EBU R128 meter on three minutes of 44.1 kHz stereo.
 //! - `whole_track/rhythm`, `whole_track/tonal`: the tempo/beat and tonal stages alone.
 //! - `extract/<format>`: the full per-track pipeline (`Pipeline::analyze`).
 
@@ -20,6 +21,7 @@ use leitmotif::audio::downmix::downmix_into;
 use leitmotif::audio::{Decoder, Resampler};
 use leitmotif::dsp::Stft;
 use leitmotif::features::extractor::FeatureExtractor;
+use leitmotif::features::loudness::LoudnessMeter;
 use leitmotif::features::rhythm;
 use leitmotif::features::tonal::TonalAnalyzer;
 use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
@@ -148,6 +150,16 @@ fn bench_stft_features(c: &mut Criterion) {
             stft.push(&x, &mut |f| fx.frame(f));
             stft.finish(&mut |f| fx.frame(f));
             black_box(fx.finish().0.mfcc.mean[0])
+        })
+    });
+    // EBU R128 loudness runs at the source rate on every channel: 3 minutes of 44.1 kHz stereo.
+    let x44 = three_minutes(44100);
+    let stereo: Vec<f32> = x44.iter().flat_map(|&v| [v, 0.8 * v]).collect();
+    let mut meter = LoudnessMeter::default();
+    g.bench_function("loudness_44k_stereo", |b| {
+        b.iter(|| {
+            meter.add(&stereo, 2, 44100);
+            black_box(meter.finish().integrated_lufs)
         })
     });
     g.finish();

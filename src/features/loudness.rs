@@ -248,7 +248,11 @@ impl LoudnessMeter {
         for c in 0..channels {
             let buf = &mut self.tp_buf[c];
             buf.truncate(HISTORY);
-            buf.extend(samples.iter().skip(c).step_by(channels).take(frames));
+            buf.extend(
+                samples[..frames * channels]
+                    .chunks_exact(channels)
+                    .map(|f| f[c]),
+            );
             const BLOCK: usize = 64;
             let mut start = 0;
             while start + HISTORY <= buf.len() {
