@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::columns::{Column, columns, flatten};
-use super::journal::write_atomically;
+use crate::atomic::write_atomically;
 
 fn quote(field: &str) -> String {
     if field.contains([',', '"', '\n', '\r']) {

@@ -6,13 +6,13 @@
 //! returns. The file is written to a temporary name in the same directory and renamed, so
 //! a reader never sees a half-written file.
 
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2};
 use ndarray_npy::NpzWriter;
 
+use crate::atomic::write_atomically;
 use crate::features::extractor::FrameMatrices;
 
 fn io_err(e: impl std::fmt::Display) -> io::Error {
@@ -53,10 +53,8 @@ pub fn npz_name(track: &Path) -> String {
 pub fn write_npz(dir: &Path, track: &Path, m: &FrameMatrices) -> io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(npz_name(track));
-    let tmp = dir.join(format!(".{}.tmp", npz_name(track)));
-    {
-        let file = BufWriter::new(File::create(&tmp)?);
-        let mut npz = NpzWriter::new(file);
+    write_atomically(&path, |file| {
+        let mut npz = NpzWriter::new(BufWriter::new(file));
         let n = m.n_frames;
         for (name, rows) in [
             ("centroid", &m.centroid),
@@ -81,9 +79,7 @@ pub fn write_npz(dir: &Path, track: &Path, m: &FrameMatrices) -> io::Result<Path
             .map_err(io_err)?;
         npz.add_array("times", &Array1::from(m.times.clone()))
             .map_err(io_err)?;
-        let inner = npz.finish().map_err(io_err)?;
-        inner.into_inner().map_err(io_err)?.sync_all()?;
-    }
-    std::fs::rename(&tmp, &path)?;
+        npz.finish().map_err(io_err)?.flush()
+    })?;
     Ok(path)
 }

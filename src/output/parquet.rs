@@ -19,7 +19,7 @@ use parquet::file::properties::WriterProperties;
 use serde_json::Value;
 
 use super::columns::{Column, ColumnType, columns, flatten};
-use super::journal::write_atomically;
+use crate::atomic::write_atomically;
 
 /// Rows per record batch / row group.
 const BATCH: usize = 4096;

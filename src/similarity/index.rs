@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -453,17 +453,7 @@ impl Index {
             path: path.into(),
             source: e,
         };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "index".into());
-        let tmp: PathBuf = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-        let result = (|| -> std::io::Result<()> {
-            let file = fs::File::create(&tmp)?;
+        crate::atomic::write_atomically(path, |file| {
             let mut w = HashingWriter {
                 inner: BufWriter::with_capacity(1 << 20, file),
                 crc: crc32fast::Hasher::new(),
@@ -493,16 +483,9 @@ impl Index {
             let crc = w.crc.clone().finalize();
             let mut inner = w.inner;
             inner.write_all(&crc.to_le_bytes())?;
-            let file = inner.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            drop(file);
-            fs::rename(&tmp, path)
-        })();
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(io(e));
-        }
-        Ok(())
+            inner.flush()
+        })
+        .map_err(io)
     }
 
     /// Loads and checks an index file.
