@@ -18,17 +18,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use leitmotif::similarity::{Index, Metric, SearchMode, ivf};
 use leitmotif::vector::DIM;
 
-struct Rng(u64);
+/// Deterministic random numbers: the index's own SplitMix64, plus a normal deviate.
+struct Rng(ivf::SplitMix);
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
     fn uniform(&mut self) -> f32 {
-        ((self.next() >> 40) as f32 + 0.5) / (1u64 << 24) as f32
+        ((self.0.next_u64() >> 40) as f32 + 0.5) / (1u64 << 24) as f32
     }
     /// Standard normal (Box–Muller).
     fn normal(&mut self) -> f32 {
@@ -39,12 +33,12 @@ impl Rng {
 
 /// `n` random vectors (see the module doc).
 pub fn random_vectors(n: usize, seed: u64, iid: bool) -> Vec<f32> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(ivf::SplitMix(seed));
     if iid {
         return (0..n * DIM).map(|_| rng.normal()).collect();
     }
     const RANK: usize = 16;
-    let mut basis = Rng(7);
+    let mut basis = Rng(ivf::SplitMix(7));
     let a: Vec<f32> = (0..DIM * RANK).map(|_| basis.normal()).collect();
     let mut out = Vec::with_capacity(n * DIM);
     let mut z = [0.0f32; RANK];
