@@ -1,5 +1,6 @@
 //! Signal processing building blocks: the STFT and its window.
 
+pub mod fastmath;
 pub mod filterbank;
 pub mod stft;
 

@@ -451,11 +451,11 @@ impl FrameSink for FeatureExtractor {
         self.zcr_stats.push(zcr);
 
         self.melfb.apply(&self.power, &mut self.mel);
-        for &m in &self.mel {
-            let db = power_db(m);
-            self.max_mel = self.max_mel.max(db);
-            self.mel_db.push(db);
-        }
+        let start = self.mel_db.len();
+        self.mel_db.extend(self.mel.iter().map(|&m| power_db(m)));
+        self.max_mel = self.mel_db[start..]
+            .iter()
+            .fold(self.max_mel, |a, &b| a.max(b));
         self.contrast
             .peaks_valleys(s, &mut self.peak, &mut self.valley);
         for b in 0..N_CONTRAST {
@@ -465,7 +465,7 @@ impl FrameSink for FeatureExtractor {
             self.peak_db.push(p);
             self.valley_db.push(v);
         }
-        self.tonal.frame(&self.power);
+        self.tonal.frame_with_magnitude(&self.power, s);
         if self.options.keep_frames {
             let k = &mut self.kept;
             k.centroid.push(centroid);

@@ -36,10 +36,16 @@ impl Zcr {
     pub fn frame(&self, index: usize, frame: &[f32], hop: usize) -> f32 {
         let n = frame.len();
         let start = (index * hop) as i64 - (n / 2) as i64;
-        let neg = |x: f32| x.abs() > 1e-10 && x.is_sign_negative();
         if start >= 0 && (start as u64 + n as u64) <= self.seen {
-            // interior frame: no padding involved
-            let count = frame.windows(2).filter(|w| neg(w[0]) != neg(w[1])).count();
+            // interior frame: no padding involved. `x < −1e-10` is "sign bit set after the
+            // threshold" (NaN: false, like a positive value); written as a branch-free sum
+            // over adjacent pairs so that it vectorises.
+            let neg = |x: f32| (x < -1e-10) as u32;
+            let count: u32 = frame
+                .iter()
+                .zip(&frame[1..])
+                .map(|(&a, &b)| neg(a) ^ neg(b))
+                .sum();
             return count as f32 / n as f32;
         }
         let first = self.first.unwrap_or(0.0);

@@ -34,6 +34,8 @@
 use std::sync::Arc;
 
 use realfft::num_complex::Complex32;
+
+use crate::dsp::fastmath;
 use realfft::{RealFftPlanner, RealToComplex};
 
 /// Bins per octave of the internal profiles (10 cents each).
@@ -268,8 +270,10 @@ impl Hpcp {
             if b <= floor || b <= self.mag[k - 1] || b < self.mag[k + 1] {
                 continue;
             }
-            let to_db = |v: f32| 10.0 * v.max(1e-30).log10();
-            let (al, be, ga) = (to_db(self.mag[k - 1]), to_db(b), to_db(self.mag[k + 1]));
+            // The interpolation is scale-free, so it runs on log2 of the power (dB / 10·log10 2)
+            // and the peak magnitude is 2^(log2 power / 2).
+            let lg = |v: f32| fastmath::log2(v.max(1e-30));
+            let (al, be, ga) = (lg(self.mag[k - 1]), lg(b), lg(self.mag[k + 1]));
             let den = al - 2.0 * be + ga;
             let p = if den.abs() > 1e-12 {
                 (0.5 * (al - ga) / den).clamp(-0.5, 0.5)
@@ -277,15 +281,15 @@ impl Hpcp {
                 0.0
             };
             let f = (k as f32 + p) * bin_hz;
-            let a_db = be - 0.25 * (al - ga) * p;
-            self.peaks.push((f, 10f32.powf(a_db / 20.0)));
+            let a_log2 = be - 0.25 * (al - ga) * p;
+            self.peaks.push((f, fastmath::exp2(0.5 * a_log2)));
         }
         if self.peaks.len() > MAX_PEAKS {
             self.peaks
                 .select_nth_unstable_by(MAX_PEAKS, |a, b| b.1.total_cmp(&a.1));
             self.peaks.truncate(MAX_PEAKS);
         }
-        self.frame_hpcp = [0.0; RES];
+        let mut padded: Padded = [0.0; RES + 2 * PAD];
         let h_max = self.cfg.harmonics.max(1);
         let f_low = self.cfg.fmin * 0.5;
         for &(f, a) in &self.peaks {
@@ -294,14 +298,14 @@ impl Hpcp {
             } else {
                 a.powf(self.cfg.magnitude_power)
             };
-            let pos = RES as f32 * (f / 440.0).log2();
+            let pos = RES as f32 * fastmath::log2(f / 440.0);
             for h in 1..=h_max {
                 if f / (h as f32) < f_low {
                     break;
                 }
                 // 120·log2(f/h / 440) = pos − 120·log2(h)
                 spread(
-                    &mut self.frame_hpcp,
+                    &mut padded,
                     &self.cos2,
                     pos - self.log2_h[h - 1],
                     w,
@@ -309,6 +313,7 @@ impl Hpcp {
                 w *= self.cfg.harmonic_decay;
             }
         }
+        self.frame_hpcp = wrap_padded(&padded);
         let fmx = self.frame_hpcp.iter().fold(0.0f32, |m, &v| m.max(v));
         if fmx <= 0.0 {
             return;
@@ -355,27 +360,39 @@ fn cos2_table() -> Vec<f32> {
         .collect()
 }
 
-/// Adds weight `e` at pitch `pos` (in 10-cent bins above A440) to a 120-bin octave profile,
-/// weighted by the cos² window of width `l = 4/3` semitone.
-fn spread(profile: &mut [f32; RES], table: &[f32], pos: f32, e: f32) {
+/// Bins on each side of the padded frame profile: the weighting window reaches
+/// `⌈HALF_WIDTH⌉ = 7` bins beyond the octave.
+const PAD: usize = 8;
+
+/// A 120-bin octave profile with `PAD` extra bins on each side, so that the weighting window
+/// never wraps while contributions are added; [`wrap_padded`] folds the margins back.
+type Padded = [f32; RES + 2 * PAD];
+
+/// Adds weight `e` at pitch `pos` (in 10-cent bins above A440) to a padded 120-bin octave
+/// profile, weighted by the cos² window of width `l = 4/3` semitone.
+fn spread(profile: &mut Padded, table: &[f32], pos: f32, e: f32) {
     // Wrap into [0, RES) and round with integer conversions (no libm calls).
     let n = RES as i32;
     let oct = floor_i32(pos / RES as f32);
     let pos = pos - (oct * n) as f32;
-    let lo = ceil_i32(pos - HALF_WIDTH);
-    let hi = floor_i32(pos + HALF_WIDTH);
+    let lo = ceil_i32(pos - HALF_WIDTH).max(-(PAD as i32));
+    let hi = floor_i32(pos + HALF_WIDTH).min(n + PAD as i32 - 1);
+    let last = table.len() - 1;
     for j in lo..=hi {
         let d = ((j as f32 - pos).abs() * TABLE_STEPS) as usize;
-        let c = table[d.min(table.len() - 1)];
-        let idx = if j < 0 {
-            j + n
-        } else if j >= n {
-            j - n
-        } else {
-            j
-        };
-        profile[idx as usize] += e * c;
+        profile[(j + PAD as i32) as usize] += e * table[d.min(last)];
     }
+}
+
+/// The 120-bin profile of a padded one: margins added to the bins they wrap onto.
+fn wrap_padded(padded: &Padded) -> [f32; RES] {
+    let mut out = [0.0f32; RES];
+    out.copy_from_slice(&padded[PAD..PAD + RES]);
+    for i in 0..PAD {
+        out[RES - PAD + i] += padded[i];
+        out[i] += padded[PAD + RES + i];
+    }
+    out
 }
 
 /// Folds a 120-bin profile (bin 0 = A440) into 12 pitch classes, C first, for a tuning of

@@ -186,15 +186,26 @@ impl TonalAnalyzer {
 
     /// One STFT frame's power spectrum `|X|²` (`n_fft/2 + 1` bins), in order.
     pub fn frame(&mut self, power: &[f32]) {
+        if self.fb.is_none() {
+            let mut magnitude = std::mem::take(&mut self.magnitude);
+            magnitude.clear();
+            magnitude.extend(power.iter().map(|p| p.max(0.0).sqrt()));
+            self.frame_with_magnitude(power, &magnitude);
+            self.magnitude = magnitude;
+        } else {
+            self.frame_with_magnitude(power, &[]);
+        }
+    }
+
+    /// [`Self::frame`] when the caller also has the magnitude `|X|` (saves a square root per
+    /// bin while the tuning is open; `magnitude` is not read once the tuning is fixed).
+    pub fn frame_with_magnitude(&mut self, power: &[f32], magnitude: &[f32]) {
         if let Some(fb) = &self.fb {
             self.chroma.push(fb.apply(power));
             return;
         }
         self.cands.push_frame(power);
-        self.magnitude.clear();
-        self.magnitude
-            .extend(power.iter().map(|p| p.max(0.0).sqrt()));
-        self.cands_mag.push_frame(&self.magnitude);
+        self.cands_mag.push_frame(magnitude);
         let n = self.n_bins;
         if self.pending.capacity() == 0 {
             // Allocated once per analyzer and reused by every track (cleared, not freed):
