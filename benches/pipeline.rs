@@ -158,7 +158,10 @@ fn bench_stft_features(c: &mut Criterion) {
     let mut meter = LoudnessMeter::default();
     g.bench_function("loudness_44k_stereo", |b| {
         b.iter(|| {
-            meter.add(&stereo, 2, 44100);
+            // in decoder-packet-sized chunks, as the pipeline feeds it
+            for chunk in stereo.chunks(2 * 4096) {
+                meter.add(chunk, 2, 44100);
+            }
             black_box(meter.finish().integrated_lufs)
         })
     });

@@ -21,7 +21,7 @@ pub fn log2(x: f32) -> f32 {
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
     // 2/ln2 · (s + s³/3 + s⁵/5 + s⁷/7 + s⁹/9)
-    const C1: f32 = 2.885_390_08; // 2/ln 2
+    const C1: f32 = 2.0 * std::f32::consts::LOG2_E; // 2/ln 2
     const C3: f32 = C1 / 3.0;
     const C5: f32 = C1 / 5.0;
     const C7: f32 = C1 / 7.0;
@@ -33,7 +33,7 @@ pub fn log2(x: f32) -> f32 {
 /// `10·log10(x)` for positive normal `x` (dB of a power), ≈ 3e-7 dB absolute error.
 #[inline(always)]
 pub fn db10(x: f32) -> f32 {
-    const K: f32 = 3.010_299_956_6; // 10·log10(2)
+    const K: f32 = 10.0 * std::f32::consts::LOG10_2;
     K * log2(x)
 }
 

@@ -344,8 +344,14 @@ mod tests {
                 let (lo, hi) = extremes_sum(&band, q, &mut scratch);
                 let want_lo: f32 = sorted[..q].iter().sum();
                 let want_hi: f32 = sorted[n - q..].iter().sum();
-                assert!((lo - want_lo).abs() <= 1e-4 * want_lo.abs().max(1.0), "{n} {q}");
-                assert!((hi - want_hi).abs() <= 1e-4 * want_hi.abs().max(1.0), "{n} {q}");
+                assert!(
+                    (lo - want_lo).abs() <= 1e-4 * want_lo.abs().max(1.0),
+                    "{n} {q}"
+                );
+                assert!(
+                    (hi - want_hi).abs() <= 1e-4 * want_hi.abs().max(1.0),
+                    "{n} {q}"
+                );
             }
         }
     }

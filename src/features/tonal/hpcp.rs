@@ -304,12 +304,7 @@ impl Hpcp {
                     break;
                 }
                 // 120·log2(f/h / 440) = pos − 120·log2(h)
-                spread(
-                    &mut padded,
-                    &self.cos2,
-                    pos - self.log2_h[h - 1],
-                    w,
-                );
+                spread(&mut padded, &self.cos2, pos - self.log2_h[h - 1], w);
                 w *= self.cfg.harmonic_decay;
             }
         }
