@@ -242,17 +242,27 @@ fn extremes_sum(band: &[f32], q: usize, scratch: &mut Vec<f32>) -> (f32, f32) {
         let mut high = [0f32; SMALL_Q];
         high[..q].copy_from_slice(&band[..q]);
         high[..q].sort_unstable_by(|a, b| b.total_cmp(a));
-        for &v in &band[q..] {
-            if v > high[q - 1] {
-                insert_sorted(&mut high[..q], v, |a, b| a < b);
+        // Chunks of 8 whose extreme cannot pass the gate are skipped after one vectorised
+        // max (or min), so the branchy insertion runs on few chunks.
+        for chunk in band[q..].chunks(8) {
+            if chunk.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v)) > high[q - 1] {
+                for &v in chunk {
+                    if v > high[q - 1] {
+                        insert_sorted(&mut high[..q], v, |a, b| a < b);
+                    }
+                }
             }
         }
         let mut low = [0f32; SMALL_Q];
         low[..q].copy_from_slice(&band[n - q..]);
         low[..q].sort_unstable_by(f32::total_cmp);
-        for &v in band[..n - q].iter().rev() {
-            if v < low[q - 1] {
-                insert_sorted(&mut low[..q], v, |a, b| a > b);
+        for chunk in band[..n - q].rchunks(8) {
+            if chunk.iter().fold(f32::INFINITY, |a, &v| a.min(v)) < low[q - 1] {
+                for &v in chunk.iter().rev() {
+                    if v < low[q - 1] {
+                        insert_sorted(&mut low[..q], v, |a, b| a > b);
+                    }
+                }
             }
         }
         return (low[..q].iter().sum(), high[..q].iter().sum());
