@@ -95,7 +95,7 @@ pub struct Hpcp {
     mag: Vec<f32>,
     peaks: Vec<(f32, f32)>,
     frame_hpcp: [f32; RES],
-    cos2: Vec<f32>,
+    weighting: Vec<[f32; TAPS]>,
     log2_h: Vec<f32>,
     buf: Vec<f32>,
     start: usize,
@@ -173,7 +173,7 @@ impl Hpcp {
             window,
             cfg,
             frame_hpcp: [0.0; RES],
-            cos2: cos2_table(),
+            weighting: window_table(),
             log2_h,
             buf: Vec::with_capacity(n_fft * 4),
             start: 0,
@@ -304,7 +304,7 @@ impl Hpcp {
                     break;
                 }
                 // 120·log2(f/h / 440) = pos − 120·log2(h)
-                spread(&mut padded, &self.cos2, pos - self.log2_h[h - 1], w);
+                spread(&mut padded, &self.weighting, pos - self.log2_h[h - 1], w);
                 w *= self.cfg.harmonic_decay;
             }
         }
@@ -335,47 +335,57 @@ fn floor_i32(x: f32) -> i32 {
     if (t as f32) > x { t - 1 } else { t }
 }
 
-fn ceil_i32(x: f32) -> i32 {
-    let t = x as i32;
-    if (t as f32) < x { t + 1 } else { t }
-}
+/// Sub-bin positions of the tabulated weighting window (1/64 of a 10-cent bin).
+const PHASES: usize = 64;
+/// Bins one contribution can touch, rounded up to a vector width: `j = ⌊pos⌋ − 6 … ⌊pos⌋ + 9`
+/// covers `|j − pos| ≤ l/2 = 6.67` bins for any `pos`.
+const TAPS: usize = 16;
+/// Taps before `⌊pos⌋`.
+const LEAD: usize = 6;
 
-/// Steps per 10-cent bin of the tabulated cos² window.
-const TABLE_STEPS: f32 = 64.0;
-
-/// The weighting window `cos²(π·d/l)` tabulated at `1/TABLE_STEPS` of a 10-cent bin for
-/// `d = 0 … l/2` (the window is even).
-fn cos2_table() -> Vec<f32> {
-    let n = (HALF_WIDTH * TABLE_STEPS).ceil() as usize + 2;
-    (0..n)
-        .map(|i| {
-            let d = (i as f64 / TABLE_STEPS as f64 / 10.0).min(HALF_WIDTH as f64 / 10.0); // semitones
-            (std::f64::consts::PI * d / (4.0 / 3.0)).cos().powi(2) as f32
+/// The weighting window `cos²(π·d/l)` (`d` in semitones, zero beyond `l/2`) for every sub-bin
+/// position `φ = p/PHASES` of a pitch inside its bin, at the bins `⌊pos⌋ − LEAD + i`:
+/// `table[p][i] = w(|i − LEAD − φ|)`. With it, a contribution is one 16-wide multiply-add.
+fn window_table() -> Vec<[f32; TAPS]> {
+    (0..=PHASES)
+        .map(|p| {
+            let phi = p as f64 / PHASES as f64;
+            let mut row = [0f32; TAPS];
+            for (i, w) in row.iter_mut().enumerate() {
+                let d = (i as f64 - LEAD as f64 - phi).abs(); // bins
+                if d <= HALF_WIDTH as f64 {
+                    *w = (std::f64::consts::PI * (d / 10.0) / (4.0 / 3.0))
+                        .cos()
+                        .powi(2) as f32;
+                }
+            }
+            row
         })
         .collect()
 }
 
-/// Bins on each side of the padded frame profile: the weighting window reaches
-/// `⌈HALF_WIDTH⌉ = 7` bins beyond the octave.
-const PAD: usize = 8;
+/// Bins on each side of the padded frame profile: taps reach `LEAD` bins below the octave
+/// and `TAPS − LEAD − 1` above its last bin.
+const PAD: usize = TAPS - LEAD - 1;
 
 /// A 120-bin octave profile with `PAD` extra bins on each side, so that the weighting window
 /// never wraps while contributions are added; [`wrap_padded`] folds the margins back.
 type Padded = [f32; RES + 2 * PAD];
 
 /// Adds weight `e` at pitch `pos` (in 10-cent bins above A440) to a padded 120-bin octave
-/// profile, weighted by the cos² window of width `l = 4/3` semitone.
-fn spread(profile: &mut Padded, table: &[f32], pos: f32, e: f32) {
-    // Wrap into [0, RES) and round with integer conversions (no libm calls).
+/// profile, weighted by the cos² window of width `l = 4/3` semitone (its position rounded to
+/// 1/64 of a bin, 0.16 cent).
+fn spread(profile: &mut Padded, table: &[[f32; TAPS]], pos: f32, e: f32) {
+    // Wrap into [0, RES) with integer conversions (no libm calls).
     let n = RES as i32;
     let oct = floor_i32(pos / RES as f32);
     let pos = pos - (oct * n) as f32;
-    let lo = ceil_i32(pos - HALF_WIDTH).max(-(PAD as i32));
-    let hi = floor_i32(pos + HALF_WIDTH).min(n + PAD as i32 - 1);
-    let last = table.len() - 1;
-    for j in lo..=hi {
-        let d = ((j as f32 - pos).abs() * TABLE_STEPS) as usize;
-        profile[(j + PAD as i32) as usize] += e * table[d.min(last)];
+    let base = floor_i32(pos).clamp(0, n - 1);
+    let phase = (((pos - base as f32) * PHASES as f32 + 0.5) as usize).min(PHASES);
+    // padded index of bin ⌊pos⌋ − LEAD is ⌊pos⌋ − LEAD + PAD
+    let start = base as usize + PAD - LEAD;
+    for (d, &w) in profile[start..start + TAPS].iter_mut().zip(&table[phase]) {
+        *d += e * w;
     }
 }
 
