@@ -92,8 +92,7 @@ impl MelFilterbank {
     /// summation order).
     pub fn apply(&self, power: &[f32], out: &mut [f32]) {
         for ((first, w), o) in self.filters.iter().zip(out.iter_mut()) {
-            let p = &power[*first..*first + w.len()];
-            *o = w.iter().zip(p).map(|(a, b)| a * b).sum();
+            *o = super::kernels::dot(w, &power[*first..*first + w.len()]);
         }
     }
 }
@@ -133,11 +132,7 @@ impl Dct2 {
     pub fn apply(&self, x: &[f32], out: &mut [f32]) {
         for (k, o) in out.iter_mut().enumerate().take(self.n_out) {
             let row = &self.basis[k * self.n_in..(k + 1) * self.n_in];
-            *o = row
-                .iter()
-                .zip(x)
-                .map(|(a, b)| (*a as f64) * (*b as f64))
-                .sum::<f64>() as f32;
+            *o = super::kernels::dot_f64(row, x) as f32;
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod fastmath;
 pub mod filterbank;
+pub mod kernels;
 pub mod stft;
 
 pub use stft::{Frame, Stft};

@@ -134,6 +134,7 @@ pub struct FeatureExtractor {
     contrast: Contrast,
     // per-frame scratch
     power: Vec<f32>,
+    cumsum: Vec<f32>,
     mel: Vec<f32>,
     peak: [f32; N_CONTRAST],
     valley: [f32; N_CONTRAST],
@@ -187,6 +188,7 @@ impl FeatureExtractor {
             dct: Dct2::new(N_MELS, N_MFCC),
             contrast: Contrast::new(sr, n_fft, 200.0, 6, 0.02),
             power: vec![0.0; n_bins],
+            cumsum: Vec::with_capacity(n_bins),
             mel: vec![0.0; N_MELS],
             peak: [0.0; N_CONTRAST],
             valley: [0.0; N_CONTRAST],
@@ -439,7 +441,7 @@ impl FrameSink for FeatureExtractor {
             *p = m * m;
         }
         let (centroid, bandwidth) = spectral::centroid_bandwidth(s, &self.freqs);
-        let rolloff = spectral::rolloff(s, &self.freqs, 0.85);
+        let rolloff = spectral::rolloff_with(s, &self.freqs, 0.85, &mut self.cumsum);
         let flatness = spectral::flatness(s);
         let rms = spectral::rms(s, self.n_fft);
         let zcr = self.zcr.frame(frame.index, frame.samples, self.hop);

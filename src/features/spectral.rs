@@ -90,17 +90,24 @@ pub fn bandwidth(s: &[f32], freqs: &[f32], centroid: f32) -> f32 {
 
 /// Spectral roll-off frequency (85 %) in Hz. 0 for silence.
 pub fn rolloff(s: &[f32], freqs: &[f32], roll_percent: f64) -> f32 {
+    let mut cum = Vec::with_capacity(s.len());
+    rolloff_with(s, freqs, roll_percent, &mut cum)
+}
+
+/// [`rolloff`] with a reusable buffer for the cumulative sum: one sequential pass (librosa's
+/// f32 `cumsum`, whose last value is the total) and a binary search for the first bin at or
+/// above the threshold (the cumulative sum of a magnitude spectrum never decreases).
+pub fn rolloff_with(s: &[f32], freqs: &[f32], roll_percent: f64, cum: &mut Vec<f32>) -> f32 {
     // librosa accumulates the cumulative sum in f32 and compares in f32.
-    let mut cum = 0f32;
-    let totalf: f32 = s.iter().sum::<f32>();
-    let threshold = roll_percent as f32 * totalf;
-    for (&a, &f) in s.iter().zip(freqs) {
-        cum += a;
-        if cum >= threshold {
-            return f;
-        }
-    }
-    freqs.last().copied().unwrap_or(0.0)
+    cum.clear();
+    let mut acc = 0f32;
+    cum.extend(s.iter().map(|&a| {
+        acc += a;
+        acc
+    }));
+    let threshold = roll_percent as f32 * acc;
+    let k = cum.partition_point(|&c| !(c >= threshold));
+    freqs.get(k).or(freqs.last()).copied().unwrap_or(0.0)
 }
 
 /// Spectral flatness (power 2, amin 1e-10): geometric over arithmetic mean of the power.
@@ -109,14 +116,16 @@ pub fn flatness(s: &[f32]) -> f32 {
     let (mut log_sum, mut sum) = (0f64, 0f64);
     // Σ ln P = ln Π P: multiply 16 powers in f64 (each in [1e-10, 1e12], so a product of 16
     // stays inside f64's range) and take one logarithm per group.
+    // Each group's sum is added once, so the additions do not form one long chain.
     for group in s.chunks(16) {
-        let mut prod = 1f64;
+        let (mut prod, mut gsum) = (1f64, 0f64);
         for &a in group {
             // like librosa: the power in f32, floored at amin
             let p = (a * a).max(1e-10) as f64;
             prod *= p;
-            sum += p;
+            gsum += p;
         }
+        sum += gsum;
         log_sum += prod.ln();
     }
     ((log_sum / n).exp() / (sum / n)) as f32
@@ -124,13 +133,15 @@ pub fn flatness(s: &[f32]) -> f32 {
 
 /// Root-mean-square energy of the frame from its spectrum (Parseval), `rms(S=S)`.
 pub fn rms(s: &[f32], n_fft: usize) -> f32 {
-    let last = s.len().saturating_sub(1);
-    let mut acc = 0f64;
-    for (k, &a) in s.iter().enumerate() {
-        let p = (a as f64) * (a as f64);
-        acc += if k == 0 || k == last { 0.5 * p } else { p };
+    let (Some(&first), Some(&last)) = (s.first(), s.last()) else {
+        return 0.0;
+    };
+    let mut acc = crate::dsp::kernels::sum_squares_f64(s);
+    acc -= 0.5 * (first as f64 * first as f64);
+    if s.len() > 1 {
+        acc -= 0.5 * (last as f64 * last as f64);
     }
-    (2.0 * acc / (n_fft as f64 * n_fft as f64)).sqrt() as f32
+    (2.0 * acc.max(0.0) / (n_fft as f64 * n_fft as f64)).sqrt() as f32
 }
 
 /// Spectral contrast band layout (librosa `spectral_contrast`, `linear=False`).

@@ -21,6 +21,8 @@
 //!
 //! Reference: librosa 0.11 `filters.chroma`, `feature.chroma_stft`; D. Ellis, `chromagram_E`.
 
+use crate::dsp::kernels;
+
 /// The 12 × (`n_fft/2+1`) chroma filterbank, row-major.
 #[derive(Debug, Clone)]
 pub struct ChromaFilterbank {
@@ -92,7 +94,7 @@ impl ChromaFilterbank {
         let n = self.n_bins.min(power.len());
         let power = &power[..n];
         for (c, o) in out.iter_mut().enumerate() {
-            *o = dot(&self.row(c)[..n], power);
+            *o = kernels::dot(&self.row(c)[..n], power);
         }
         let mx = out.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         if mx >= f32::MIN_POSITIVE {
@@ -102,24 +104,6 @@ impl ChromaFilterbank {
         }
         out
     }
-}
-
-/// `Σ a[i]·b[i]` in f32 with eight interleaved accumulators.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut tail = 0.0f32;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
 #[cfg(test)]
