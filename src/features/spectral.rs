@@ -106,7 +106,7 @@ pub fn rolloff_with(s: &[f32], freqs: &[f32], roll_percent: f64, cum: &mut Vec<f
         acc
     }));
     let threshold = roll_percent as f32 * acc;
-    let k = cum.partition_point(|&c| !(c >= threshold));
+    let k = cum.partition_point(|&c| c < threshold || c.is_nan());
     freqs.get(k).or(freqs.last()).copied().unwrap_or(0.0)
 }
 
