@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod downmix;
+pub mod halve;
 pub mod opus;
 pub mod resample;
 

@@ -11,6 +11,10 @@
 //! bandwidth ≤ 0.15 %). Far from the cutoff the attenuation is beyond 100 dB: a 15 kHz tone
 //! at 44.1 kHz is attenuated by ≈ 142 dB when resampled to 22.05 kHz.
 //!
+//! The exact 2:1 case (44.1 → 22.05 kHz, 48 → 24 kHz …) runs the same filter through
+//! power-of-two FFTs instead ([`super::halve`], half the cost; its output differs from
+//! rubato's only in rounding and in the stop band).
+//!
 //! Output sample `j` is the band-limited value of the input at time `j / sr_out`: the filter's
 //! delay (half a block) is dropped at the start and the tail is flushed with zeros at the end,
 //! so the output holds exactly `ceil(n_in · sr_out / sr_in)` samples and frame times are exact.
@@ -19,6 +23,7 @@
 use audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler as _, WindowFunction};
 
+use super::halve::Halver;
 use crate::error::{Error, Result};
 
 /// Minimum FFT block on the output side.
@@ -27,6 +32,8 @@ pub const MIN_BLOCK_OUT: usize = 190;
 /// A mono streaming resampler. When the rates are equal it passes samples through.
 pub struct Resampler {
     inner: Option<Fft<f32>>,
+    /// The exact 2:1 case, with power-of-two FFTs and the same filter (see [`Halver`]).
+    halver: Option<Halver>,
     sr_in: u32,
     sr_out: u32,
     chunk_in: usize,
@@ -60,6 +67,7 @@ impl Resampler {
         }
         let mut r = Resampler {
             inner: None,
+            halver: None,
             sr_in,
             sr_out,
             chunk_in: 0,
@@ -69,7 +77,9 @@ impl Resampler {
             total_in: 0,
             total_out: 0,
         };
-        if sr_in != sr_out {
+        if sr_in == 2 * sr_out {
+            r.halver = Some(Halver::new(MIN_BLOCK_OUT));
+        } else if sr_in != sr_out {
             let g = gcd(sr_in as u64, sr_out as u64) as usize;
             let (min_in, min_out) = (sr_in as usize / g, sr_out as usize / g);
             // Blocks per FFT: enough for a long filter, even so the delay is a whole sample.
@@ -113,6 +123,9 @@ impl Resampler {
 
     /// Prepares for a new stream (same rates), keeping the plans.
     pub fn reset(&mut self) {
+        if let Some(h) = &mut self.halver {
+            h.reset();
+        }
         if let Some(fft) = &mut self.inner {
             fft.reset();
             self.to_skip = fft.output_delay();
@@ -130,6 +143,12 @@ impl Resampler {
     /// Feeds `input` and appends every output sample that is ready to `out`.
     pub fn process(&mut self, mut input: &[f32], out: &mut Vec<f32>) {
         self.total_in += input.len() as u64;
+        if let Some(h) = &mut self.halver {
+            let before = out.len();
+            h.process(input, out);
+            self.total_out += (out.len() - before) as u64;
+            return;
+        }
         if self.inner.is_none() {
             out.extend_from_slice(input);
             self.total_out += input.len() as u64;
@@ -149,10 +168,23 @@ impl Resampler {
     /// [`expected_len`](Self::expected_len). The resampler must be [`reset`](Self::reset)
     /// before it is used for another stream.
     pub fn finish(&mut self, out: &mut Vec<f32>) {
+        let expected = self.expected_len();
+        if let Some(h) = &mut self.halver {
+            // every flushed block yields N/2 − L/2 > 0 outputs once the delay is consumed
+            let mut guard = 0;
+            while self.total_out < expected && guard < 1_000_000 {
+                let before = out.len();
+                h.flush_block(out);
+                let room = (expected - self.total_out).min((out.len() - before) as u64);
+                out.truncate(before + room as usize);
+                self.total_out += room;
+                guard += 1;
+            }
+            return;
+        }
         if self.inner.is_none() {
             return;
         }
-        let expected = self.expected_len();
         // Bounded: every block yields output once the delay is consumed.
         let mut guard = 0;
         while self.total_out < expected && guard < 1_000_000 {
