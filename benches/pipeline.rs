@@ -173,7 +173,15 @@ fn bench_stft_features(c: &mut Criterion) {
 /// Compare with `features/stft+features` and `extract/*` for their share.
 fn bench_rhythm_tonal(c: &mut Criterion) {
     let x = three_minutes(22050);
-    let mut p = FeatureExtractor::new(22050, 2048, 512, FeatureOptions { keep_frames: true });
+    let mut p = FeatureExtractor::new(
+        22050,
+        2048,
+        512,
+        FeatureOptions {
+            keep_frames: true,
+            ..Default::default()
+        },
+    );
     let mut stft = Stft::new(2048, 512).unwrap();
     let mut power: Vec<Vec<f32>> = Vec::new();
     p.begin(22050, 2048, 512);

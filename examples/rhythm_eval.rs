@@ -32,9 +32,15 @@ fn main() {
     std::fs::create_dir_all(out).expect("create OUT_DIR");
     let config = AnalysisConfig::default();
     let (sr, hop) = (config.sample_rate, config.hop_length);
-    let mut pipeline =
-        Pipeline::new(config.clone(), FeatureOptions { keep_frames: false }).expect("pipeline");
-    let mut keeper = Pipeline::new(config, FeatureOptions { keep_frames: true }).expect("pipeline");
+    let mut pipeline = Pipeline::new(config.clone(), FeatureOptions::default()).expect("pipeline");
+    let mut keeper = Pipeline::new(
+        config,
+        FeatureOptions {
+            keep_frames: true,
+            ..Default::default()
+        },
+    )
+    .expect("pipeline");
     let mut rhythm = Rhythm::default();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("read AUDIO_DIR")

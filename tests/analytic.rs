@@ -11,7 +11,10 @@ fn frames(samples: &[f32], sr: u32) -> (leitmotif::TrackFeatures, leitmotif::Fra
     write_wav(&p, sr, 1, samples);
     let a = Pipeline::new(
         AnalysisConfig::default(),
-        FeatureOptions { keep_frames: true },
+        FeatureOptions {
+            keep_frames: true,
+            ..Default::default()
+        },
     )
     .unwrap()
     .analyze(&p)

@@ -43,7 +43,10 @@ fn read_wav(name: &str) -> Vec<f32> {
 fn analyze(name: &str) -> FrameMatrices {
     let mut p = Pipeline::new(
         AnalysisConfig::default(),
-        FeatureOptions { keep_frames: true },
+        FeatureOptions {
+            keep_frames: true,
+            ..Default::default()
+        },
     )
     .unwrap();
     p.analyze(&fixture(&format!("{name}.wav")))

@@ -50,6 +50,10 @@ pub struct ExtractArgs {
     /// No progress bar, progress lines or summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Benchmarking only: skip the tonal stage (tuning, chroma and key are then left at their
+    /// silent-input values), to measure its share of a full extraction (tools/bench_batch.sh).
+    #[arg(long, hide = true)]
+    bench_skip_tonal: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,6 +127,7 @@ pub fn run(args: ExtractArgs) -> i32 {
     };
     let options = FeatureOptions {
         keep_frames: args.frames.is_some(),
+        skip_tonal: args.bench_skip_tonal,
     };
     if let Err(e) = Pipeline::new(config.clone(), options) {
         eprintln!("leitmotif: {e}");

@@ -35,6 +35,10 @@ pub const N_CONTRAST: usize = 7;
 pub struct FeatureOptions {
     /// Keep every per-frame matrix (for `--frames`).
     pub keep_frames: bool,
+    /// Benchmarking only: do not run the tonal stage (tuning, chroma and key keep the values
+    /// of silent input). Used to measure that stage's share of a full extraction.
+    #[doc(hidden)]
+    pub skip_tonal: bool,
 }
 
 /// Spectral summaries: mean and population std over frames.
@@ -432,7 +436,9 @@ impl FrameSink for FeatureExtractor {
 
     fn analysis_audio(&mut self, samples: &[f32]) {
         self.zcr.audio(samples);
-        self.tonal.audio(samples);
+        if !self.options.skip_tonal {
+            self.tonal.audio(samples);
+        }
     }
 
     fn frame(&mut self, frame: &Frame<'_>) {
@@ -467,7 +473,9 @@ impl FrameSink for FeatureExtractor {
             self.peak_db.push(p);
             self.valley_db.push(v);
         }
-        self.tonal.frame_with_magnitude(&self.power, s);
+        if !self.options.skip_tonal {
+            self.tonal.frame_with_magnitude(&self.power, s);
+        }
         if self.options.keep_frames {
             let k = &mut self.kept;
             k.centroid.push(centroid);
