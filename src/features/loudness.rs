@@ -129,62 +129,50 @@ fn k_filter_stereo(s1: &mut Stereo, s2: &mut Stereo, block: &[f32]) -> [f64; 2] 
     }
 }
 
+/// One direct-form-I biquad step on both lanes: `st` = [x[n−1], x[n−2], y[n−1], y[n−2]],
+/// `c` = [b0, b1, b2, a1, a2]; the loop-carried `a1·y[n−1]` term is added last.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_op_in_unsafe_fn)]
+unsafe fn biquad_step_sse2(
+    c: &[std::arch::x86_64::__m128d; 5],
+    st: &mut [std::arch::x86_64::__m128d; 4],
+    x: std::arch::x86_64::__m128d,
+) -> std::arch::x86_64::__m128d {
+    use std::arch::x86_64::*;
+    let ff = _mm_add_pd(
+        _mm_add_pd(_mm_mul_pd(c[0], x), _mm_mul_pd(c[1], st[0])),
+        _mm_sub_pd(_mm_mul_pd(c[2], st[1]), _mm_mul_pd(c[4], st[3])),
+    );
+    let y = _mm_sub_pd(ff, _mm_mul_pd(c[3], st[2]));
+    *st = [x, st[0], y, st[2]];
+    y
+}
+
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_op_in_unsafe_fn)]
 unsafe fn k_filter_stereo_sse2(s1: &mut Stereo, s2: &mut Stereo, block: &[f32]) -> [f64; 2] {
     use std::arch::x86_64::*;
     let ld = |v: &[f64; 2]| _mm_loadu_pd(v.as_ptr());
     let splat = |v: f64| _mm_set1_pd(v);
-    let (b10, b11, b12, a11, a12) = (
-        splat(s1.b[0]),
-        splat(s1.b[1]),
-        splat(s1.b[2]),
-        splat(s1.a[0]),
-        splat(s1.a[1]),
-    );
-    let (b20, b21, b22, a21, a22) = (
-        splat(s2.b[0]),
-        splat(s2.b[1]),
-        splat(s2.b[2]),
-        splat(s2.a[0]),
-        splat(s2.a[1]),
-    );
-    let (mut p1, mut p2, mut q1, mut q2) = (ld(&s1.x1), ld(&s1.x2), ld(&s1.y1), ld(&s1.y2));
-    let (mut r1, mut r2, mut t1, mut t2) = (ld(&s2.x1), ld(&s2.x2), ld(&s2.y1), ld(&s2.y2));
+    let coeffs = |s: &Stereo| [s.b[0], s.b[1], s.b[2], s.a[0], s.a[1]].map(splat);
+    let state = |s: &Stereo| [ld(&s.x1), ld(&s.x2), ld(&s.y1), ld(&s.y2)];
+    let (c1, c2) = (coeffs(s1), coeffs(s2));
+    let (mut st1, mut st2) = (state(s1), state(s2));
     let mut e = _mm_setzero_pd();
     for f in block.chunks_exact(2) {
         let x = _mm_set_pd(f[1] as f64, f[0] as f64);
-        // stage 1: the loop-carried a1·y[n−1] term last
-        let ff = _mm_add_pd(
-            _mm_add_pd(_mm_mul_pd(b10, x), _mm_mul_pd(b11, p1)),
-            _mm_sub_pd(_mm_mul_pd(b12, p2), _mm_mul_pd(a12, q2)),
-        );
-        let y = _mm_sub_pd(ff, _mm_mul_pd(a11, q1));
-        p2 = p1;
-        p1 = x;
-        q2 = q1;
-        q1 = y;
-        // stage 2
-        let ff = _mm_add_pd(
-            _mm_add_pd(_mm_mul_pd(b20, y), _mm_mul_pd(b21, r1)),
-            _mm_sub_pd(_mm_mul_pd(b22, r2), _mm_mul_pd(a22, t2)),
-        );
-        let z = _mm_sub_pd(ff, _mm_mul_pd(a21, t1));
-        r2 = r1;
-        r1 = y;
-        t2 = t1;
-        t1 = z;
+        let y = biquad_step_sse2(&c1, &mut st1, x);
+        let z = biquad_step_sse2(&c2, &mut st2, y);
         e = _mm_add_pd(e, _mm_mul_pd(z, z));
     }
     let st = |v: __m128d, out: &mut [f64; 2]| _mm_storeu_pd(out.as_mut_ptr(), v);
-    st(p1, &mut s1.x1);
-    st(p2, &mut s1.x2);
-    st(q1, &mut s1.y1);
-    st(q2, &mut s1.y2);
-    st(r1, &mut s2.x1);
-    st(r2, &mut s2.x2);
-    st(t1, &mut s2.y1);
-    st(t2, &mut s2.y2);
+    for (s, regs) in [(s1, st1), (s2, st2)] {
+        st(regs[0], &mut s.x1);
+        st(regs[1], &mut s.x2);
+        st(regs[2], &mut s.y1);
+        st(regs[3], &mut s.y2);
+    }
     let mut out = [0f64; 2];
     st(e, &mut out);
     out
