@@ -81,12 +81,8 @@ impl PitchCandidates {
         if kk < 3 {
             return;
         }
-        let mut mx = f32::NEG_INFINITY;
-        for &v in s {
-            if v > mx {
-                mx = v;
-            }
-        }
+        // f32::max skips NaN like the comparison it replaces, and vectorises
+        let mx = s.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         let thr = 0.1f32 * mx;
         let x = |k: usize| if s[k] > thr { s[k] } else { 0.0 };
         let lo = self.k_lo.max(1);
