@@ -106,12 +106,10 @@ impl Halver {
         // Planned sizes match the buffers, so the transform cannot fail.
         let _ = fwd.process_with_scratch(&mut padded, &mut full, &mut scratch_fwd);
         full.truncate(N / 4 + 1);
-        let mut block = Vec::with_capacity(N);
-        block.resize(taps, 0.0);
-        Halver {
+        let mut h = Halver {
             taps,
             filter: full,
-            block,
+            block: Vec::with_capacity(N),
             work: vec![0.0; N],
             spectrum: fwd.make_output_vec(),
             half: inv.make_input_vec(),
@@ -120,11 +118,14 @@ impl Halver {
             scratch_fwd,
             fwd,
             inv,
-            to_skip: b / 2,
-        }
+            to_skip: 0,
+        };
+        h.reset();
+        h
     }
 
-    /// Forgets the stream (keeps the plans).
+    /// Starts a stream (keeps the plans): `taps` zeros of history, and the first `taps/4`
+    /// outputs (the `taps/2`-sample delay at the input rate) to drop.
     pub fn reset(&mut self) {
         self.block.clear();
         self.block.resize(self.taps, 0.0);

@@ -143,58 +143,52 @@ impl Resampler {
     /// Feeds `input` and appends every output sample that is ready to `out`.
     pub fn process(&mut self, mut input: &[f32], out: &mut Vec<f32>) {
         self.total_in += input.len() as u64;
+        let before = out.len();
         if let Some(h) = &mut self.halver {
-            let before = out.len();
             h.process(input, out);
-            self.total_out += (out.len() - before) as u64;
-            return;
-        }
-        if self.inner.is_none() {
+        } else if self.inner.is_none() {
             out.extend_from_slice(input);
-            self.total_out += input.len() as u64;
-            return;
-        }
-        while !input.is_empty() {
-            let take = (self.chunk_in - self.pending.len()).min(input.len());
-            self.pending.extend_from_slice(&input[..take]);
-            input = &input[take..];
-            if self.pending.len() == self.chunk_in {
-                self.run_block(out, u64::MAX);
+        } else {
+            while !input.is_empty() {
+                let take = (self.chunk_in - self.pending.len()).min(input.len());
+                self.pending.extend_from_slice(&input[..take]);
+                input = &input[take..];
+                if self.pending.len() == self.chunk_in {
+                    self.run_block(out);
+                }
             }
         }
+        self.total_out += (out.len() - before) as u64;
     }
 
     /// Flushes the filter tail: appends the remaining output samples so the total is
     /// [`expected_len`](Self::expected_len). The resampler must be [`reset`](Self::reset)
     /// before it is used for another stream.
     pub fn finish(&mut self, out: &mut Vec<f32>) {
+        if self.halver.is_none() && self.inner.is_none() {
+            return;
+        }
         let expected = self.expected_len();
-        if let Some(h) = &mut self.halver {
-            // every flushed block yields N/2 − L/2 > 0 outputs once the delay is consumed
-            let mut guard = 0;
-            while self.total_out < expected && guard < 1_000_000 {
-                let before = out.len();
-                h.flush_block(out);
-                let room = (expected - self.total_out).min((out.len() - before) as u64);
-                out.truncate(before + room as usize);
-                self.total_out += room;
-                guard += 1;
-            }
-            return;
-        }
-        if self.inner.is_none() {
-            return;
-        }
-        // Bounded: every block yields output once the delay is consumed.
+        // Bounded: every zero-padded block yields output once the delay is consumed.
         let mut guard = 0;
         while self.total_out < expected && guard < 1_000_000 {
-            self.pending.resize(self.chunk_in, 0.0);
-            self.run_block(out, expected);
+            let before = out.len();
+            if let Some(h) = &mut self.halver {
+                h.flush_block(out);
+            } else {
+                self.pending.resize(self.chunk_in, 0.0);
+                self.run_block(out);
+            }
+            let room = (expected - self.total_out).min((out.len() - before) as u64);
+            out.truncate(before + room as usize);
+            self.total_out += room;
             guard += 1;
         }
     }
 
-    fn run_block(&mut self, out: &mut Vec<f32>, limit: u64) {
+    /// Resamples the full `pending` block with rubato and appends its output, the filter
+    /// delay dropped.
+    fn run_block(&mut self, out: &mut Vec<f32>) {
         let Some(fft) = self.inner.as_mut() else {
             return;
         };
@@ -210,15 +204,10 @@ impl Resampler {
             _ => 0,
         };
         self.pending.clear();
-        let mut produced = &self.scratch_out[..written];
+        let produced = &self.scratch_out[..written];
         let skip = self.to_skip.min(produced.len());
         self.to_skip -= skip;
-        produced = &produced[skip..];
-        let room = limit
-            .saturating_sub(self.total_out)
-            .min(produced.len() as u64) as usize;
-        out.extend_from_slice(&produced[..room]);
-        self.total_out += room as u64;
+        out.extend_from_slice(&produced[skip..]);
     }
 }
 

@@ -34,9 +34,9 @@
 use std::sync::Arc;
 
 use realfft::num_complex::Complex32;
+use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::dsp::fastmath;
-use realfft::{RealFftPlanner, RealToComplex};
 
 /// Bins per octave of the internal profiles (10 cents each).
 pub const RES: usize = 120;
