@@ -9,7 +9,8 @@
 //! - `features/stft+features`: STFT plus the whole feature stage (spectral, mel, MFCC,
 //!   contrast, onset, ZCR, tonal, rhythm); compare with `stft/2048_512` for the feature cost.
 //! - `features/loudness_44k_stereo`: the EBU R128 meter on three minutes of 44.1 kHz stereo.
-//! - `whole_track/rhythm`, `whole_track/tonal`: the tempo/beat and tonal stages alone.
+//! - `whole_track/rhythm`, `whole_track/tonal`: the tempo/beat and tonal stages alone;
+//!   `whole_track/contrast`: spectral contrast alone on the same frames.
 //! - `extract/<format>`: the full per-track pipeline (`Pipeline::analyze`).
 
 use std::hint::black_box;
@@ -23,6 +24,7 @@ use leitmotif::dsp::Stft;
 use leitmotif::features::extractor::FeatureExtractor;
 use leitmotif::features::loudness::LoudnessMeter;
 use leitmotif::features::rhythm;
+use leitmotif::features::spectral::Contrast;
 use leitmotif::features::tonal::TonalAnalyzer;
 use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
 
@@ -200,6 +202,26 @@ fn bench_rhythm_tonal(c: &mut Criterion) {
     g.throughput(Throughput::Elements(x.len() as u64));
     g.bench_function("rhythm", |b| {
         b.iter(|| black_box(rhythm::analyze(&env, 22050, 512).bpm))
+    });
+    // spectral contrast alone (7 bands' peaks and valleys), as many frames as 3 minutes have;
+    // 64 distinct magnitude frames cycled, so that they stay in cache as in the pipeline
+    let magnitude: Vec<Vec<f32>> = power
+        .iter()
+        .skip(power.len() / 2)
+        .take(64)
+        .map(|p| p.iter().map(|v| v.sqrt()).collect())
+        .collect();
+    let mut contrast = Contrast::new(22050, 2048, 200.0, 6, 0.02);
+    g.bench_function("contrast", |b| {
+        let (mut peak, mut valley) = ([0f32; 7], [0f32; 7]);
+        b.iter(|| {
+            let mut acc = 0f32;
+            for s in magnitude.iter().cycle().take(power.len()) {
+                contrast.peaks_valleys(s, &mut peak, &mut valley);
+                acc += peak[6] - valley[6];
+            }
+            black_box(acc)
+        })
     });
     let mut tonal = TonalAnalyzer::new(22050, 2048, 512);
     g.bench_function("tonal", |b| {
