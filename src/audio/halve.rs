@@ -42,9 +42,13 @@ pub struct Halver {
     inv: Arc<dyn ComplexToReal<f32>>,
     /// Filter spectrum for bins `0 … N/4`, scaled by `1/N`.
     filter: Vec<Complex32>,
-    /// Input block being filled: `taps` samples of history, then new samples.
-    block: Vec<f32>,
+    /// Input block being filled: `taps` samples of history, then new samples (the FFT
+    /// input; the transform overwrites it).
     work: Vec<f32>,
+    /// Samples of `work` filled so far.
+    filled: usize,
+    /// The last `taps` inputs of the previous block.
+    history: Vec<f32>,
     spectrum: Vec<Complex32>,
     half: Vec<Complex32>,
     out: Vec<f32>,
@@ -109,8 +113,9 @@ impl Halver {
         let mut h = Halver {
             taps,
             filter: full,
-            block: Vec::with_capacity(N),
             work: vec![0.0; N],
+            filled: 0,
+            history: vec![0.0; taps],
             spectrum: fwd.make_output_vec(),
             half: inv.make_input_vec(),
             out: inv.make_output_vec(),
@@ -127,18 +132,19 @@ impl Halver {
     /// Starts a stream (keeps the plans): `taps` zeros of history, and the first `taps/4`
     /// outputs (the `taps/2`-sample delay at the input rate) to drop.
     pub fn reset(&mut self) {
-        self.block.clear();
-        self.block.resize(self.taps, 0.0);
+        self.work[..self.taps].fill(0.0);
+        self.filled = self.taps;
         self.to_skip = self.taps / 4;
     }
 
     /// Feeds `input` and appends the outputs that are ready to `out`.
     pub fn process(&mut self, mut input: &[f32], out: &mut Vec<f32>) {
         while !input.is_empty() {
-            let take = (N - self.block.len()).min(input.len());
-            self.block.extend_from_slice(&input[..take]);
+            let take = (N - self.filled).min(input.len());
+            self.work[self.filled..self.filled + take].copy_from_slice(&input[..take]);
+            self.filled += take;
             input = &input[take..];
-            if self.block.len() == N {
+            if self.filled == N {
                 self.run_block(out);
             }
         }
@@ -146,12 +152,13 @@ impl Halver {
 
     /// Pads the pending block with zeros and filters it (used at the end of the stream).
     pub fn flush_block(&mut self, out: &mut Vec<f32>) {
-        self.block.resize(N, 0.0);
+        self.work[self.filled..].fill(0.0);
         self.run_block(out);
     }
 
     fn run_block(&mut self, out: &mut Vec<f32>) {
-        self.work.copy_from_slice(&self.block);
+        // keep the last `taps` inputs as the next block's history (the FFT destroys `work`)
+        self.history.copy_from_slice(&self.work[N - self.taps..]);
         let _ = self.fwd.process_with_scratch(
             &mut self.work,
             &mut self.spectrum,
@@ -173,7 +180,7 @@ impl Halver {
         let skip = self.to_skip.min(valid.len());
         self.to_skip -= skip;
         out.extend_from_slice(&valid[skip..]);
-        // keep the last `taps` inputs as the next block's history
-        self.block.drain(..N - self.taps);
+        self.work[..self.taps].copy_from_slice(&self.history);
+        self.filled = self.taps;
     }
 }
