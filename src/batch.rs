@@ -161,13 +161,13 @@ impl Scheduler {
         }
         let end = (st.low + self.window).min(paths.len());
         let mut best: Option<(u64, usize)> = None;
-        for i in st.low..end {
+        for (i, path) in paths.iter().enumerate().take(end).skip(st.low) {
             if st.taken[i] {
                 continue;
             }
             let size = *st.size[i].get_or_insert_with(|| {
-                let bytes = fs::metadata(&paths[i]).map(|m| m.len()).unwrap_or(0);
-                bytes.saturating_mul(cost_per_byte(&paths[i]))
+                let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                bytes.saturating_mul(cost_per_byte(path))
             });
             if best.is_none_or(|(b, _)| size > b) {
                 best = Some((size, i));
@@ -210,8 +210,7 @@ where
                     let (next, make_worker, process) = (&next, &make_worker, &process);
                     s.spawn(move |_| {
                         let mut worker = make_worker();
-                        loop {
-                            let Some(i) = next.claim(paths) else { break };
+                        while let Some(i) = next.claim(paths) {
                             let path = &paths[i];
                             let item = process(&mut worker, path);
                             if tx.send((i, item)).is_err() {
