@@ -22,13 +22,16 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use symphonia::core::codecs::audio::well_known::CODEC_ID_ALAC;
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::packet::Packet;
 
+use super::alac::{AlacConfig, AlacDecoder};
 use super::opus::{OggOpusReader, OpusError};
 use crate::error::{Error, Result};
 
@@ -67,6 +70,12 @@ enum Inner {
     Symphonia {
         format: Box<dyn FormatReader>,
         decoder: Box<dyn AudioDecoder>,
+        track_id: u32,
+    },
+    /// Mono/stereo ALAC up to 24 bits: symphonia demuxes, [`AlacDecoder`] decodes.
+    Alac {
+        format: Box<dyn FormatReader>,
+        decoder: Box<AlacDecoder>,
         track_id: u32,
     },
     Opus(Box<OggOpusReader>),
@@ -201,6 +210,24 @@ impl Decoder {
         if let Some(rate) = params.sample_rate {
             check_params(path, rate, channels.unwrap_or(1))?;
         }
+        let alac = (params.codec == CODEC_ID_ALAC)
+            .then(|| params.extra_data.as_deref().and_then(AlacConfig::parse))
+            .flatten()
+            .and_then(AlacDecoder::new);
+        if let Some(decoder) = alac {
+            let info = SourceInfo {
+                container,
+                codec: "alac".into(),
+                sample_rate: params.sample_rate.unwrap_or(decoder.sample_rate()),
+                channels: decoder.channels(),
+            };
+            let inner = Inner::Alac {
+                format,
+                decoder: Box::new(decoder),
+                track_id,
+            };
+            return Ok(Self::with(path, info, inner));
+        }
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| Error::UnsupportedCodec {
@@ -295,10 +322,42 @@ impl Decoder {
                     track_id,
                 } => symphonia_step(
                     format.as_mut(),
-                    decoder.as_mut(),
                     *track_id,
                     &mut self.next_pts,
                     &mut self.buf,
+                    |packet, buf| match decoder.decode(packet) {
+                        Ok(audio) => {
+                            let spec = audio.spec();
+                            let channels = spec.channels().count();
+                            let rate = spec.rate();
+                            if channels == 0 {
+                                return Err(Step::Fatal("decoded audio has 0 channels".into()));
+                            }
+                            audio.copy_to_vec_interleaved(buf);
+                            Ok((channels, rate))
+                        }
+                        Err(SymError::DecodeError(msg)) => Err(Step::BadPacket(msg.to_string())),
+                        Err(SymError::IoError(e)) => Err(Step::BadPacket(e.to_string())),
+                        Err(SymError::ResetRequired) => {
+                            decoder.reset();
+                            Err(Step::Skip)
+                        }
+                        Err(e) => Err(Step::Fatal(e.to_string())),
+                    },
+                ),
+                Inner::Alac {
+                    format,
+                    decoder,
+                    track_id,
+                } => symphonia_step(
+                    format.as_mut(),
+                    *track_id,
+                    &mut self.next_pts,
+                    &mut self.buf,
+                    |packet, buf| match decoder.decode(&packet.data, buf) {
+                        Ok(()) => Ok((decoder.channels(), decoder.sample_rate())),
+                        Err(cause) => Err(Step::BadPacket(format!("alac: {cause}"))),
+                    },
                 ),
                 Inner::Opus(reader) => opus_step(reader, &mut self.buf),
             };
@@ -399,12 +458,14 @@ enum Step {
     Fatal(String),
 }
 
+/// One packet of a symphonia-demuxed stream, decoded by `decode` (which fills `buf` and
+/// returns the channel count and rate, or the step to report instead).
 fn symphonia_step(
     format: &mut dyn FormatReader,
-    decoder: &mut dyn AudioDecoder,
     track_id: u32,
     next_pts: &mut Option<i64>,
     buf: &mut Vec<f32>,
+    decode: impl FnOnce(&Packet, &mut Vec<f32>) -> std::result::Result<(usize, u32), Step>,
 ) -> Step {
     let packet = match format.next_packet() {
         Ok(Some(p)) => p,
@@ -427,28 +488,13 @@ fn symphonia_step(
     if next_pts.is_some() {
         *next_pts = Some(pts.saturating_add(dur));
     }
-    match decoder.decode(&packet) {
-        Ok(audio) => {
-            let spec = audio.spec();
-            let channels = spec.channels().count();
-            let rate = spec.rate();
-            if channels == 0 {
-                return Step::Fatal("decoded audio has 0 channels".into());
-            }
-            audio.copy_to_vec_interleaved(buf);
-            Step::Audio {
-                channels,
-                rate,
-                gap,
-            }
-        }
-        Err(SymError::DecodeError(msg)) => Step::BadPacket(msg.to_string()),
-        Err(SymError::IoError(e)) => Step::BadPacket(e.to_string()),
-        Err(SymError::ResetRequired) => {
-            decoder.reset();
-            Step::Skip
-        }
-        Err(e) => Step::Fatal(e.to_string()),
+    match decode(&packet, buf) {
+        Ok((channels, rate)) => Step::Audio {
+            channels,
+            rate,
+            gap,
+        },
+        Err(step) => step,
     }
 }
 

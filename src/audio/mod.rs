@@ -1,5 +1,6 @@
 //! Audio input: decoding (symphonia, plus Ogg Opus), downmix to mono, resampling.
 
+pub mod alac;
 pub mod decode;
 pub mod downmix;
 pub mod halve;
