@@ -130,13 +130,10 @@ impl<'a> Bits<'a> {
         let mut result = pre.wrapping_mul(m);
         let mut used = pre + 1;
         if k > 1 {
+            // branch-free: whether the last bit belongs to the code is data (≈ a coin flip)
             let v = ((w << used) >> (64 - k)) as u32;
-            if v >= 2 {
-                result = result.wrapping_add(v - 1);
-                used += k;
-            } else {
-                used += k - 1;
-            }
+            result = result.wrapping_add(v.saturating_sub(1));
+            used += k - 1 + (v >= 2) as u32;
         }
         self.pos += used as usize;
         result
