@@ -1,7 +1,9 @@
 //! Decoding: any supported file → interleaved f32 chunks at the source sample rate.
 //!
 //! Containers and codecs are handled by symphonia 0.6 (every format and codec feature enabled);
-//! Ogg Opus, which symphonia cannot decode, goes through [`super::opus::OggOpusReader`].
+//! Ogg Opus, which symphonia cannot decode, goes through [`super::opus::OggOpusReader`]; mono
+//! and stereo ALAC up to 24 bits is demuxed by symphonia and decoded by
+//! [`super::alac::AlacDecoder`] (bit-identical, faster).
 //!
 //! # Corrupt-data policy
 //! - A packet that fails to decode (`DecodeError`) is skipped, counted, and reported as a
