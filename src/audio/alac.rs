@@ -115,17 +115,78 @@ impl<'a> Bits<'a> {
     fn overrun(&self) -> bool {
         self.pos > self.data.len() * 8
     }
+}
+
+/// The residual loop's bit reader: the next 56–64 bits of the packet in a register, refilled
+/// eight bytes at a time, so that the position does not go through memory per code.
+/// Invariant: the top `bits` bits of `buf` are the next stream bits, the bits below them are
+/// zero or the stream bits that follow (so OR-ing a refill in is exact).
+struct Cache<'a> {
+    data: &'a [u8],
+    buf: u64,
+    bits: u32,
+    /// The next byte to load.
+    next: usize,
+}
+
+impl<'a> Cache<'a> {
+    fn at(r: &Bits<'a>) -> Self {
+        let mut c = Cache {
+            data: r.data,
+            buf: 0,
+            bits: 0,
+            next: r.pos >> 3,
+        };
+        c.refill();
+        c.consume((r.pos & 7) as u32);
+        c
+    }
+
+    /// Bit position in the packet.
+    fn pos(&self) -> usize {
+        self.next * 8 - self.bits as usize
+    }
+
+    /// Tops the cache up to at least 56 bits (zeros past the end of the packet).
+    #[inline(always)]
+    fn refill(&mut self) {
+        if let Some(s) = self.data.get(self.next..self.next + 8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(s);
+            self.buf |= u64::from_be_bytes(a) >> self.bits;
+            let take = (63 - self.bits) >> 3;
+            self.next += take as usize;
+            self.bits += take * 8;
+        } else {
+            while self.bits <= 56 {
+                let b = self.data.get(self.next).copied().unwrap_or(0);
+                self.buf |= (b as u64) << (56 - self.bits);
+                self.next += 1;
+                self.bits += 8;
+            }
+        }
+    }
+
+    /// Drops `n < 64` bits (at most `bits`).
+    #[inline(always)]
+    fn consume(&mut self, n: u32) {
+        self.buf <<= n;
+        self.bits -= n;
+    }
 
     /// One adaptive Golomb code: a unary prefix `p` (< 9, then a 0) and `k` bits `v`, value
     /// `p·m + v − 1` when `v ≥ 2` and `p·m` otherwise (the last bit is then not part of the
     /// code); a prefix of 9 ones escapes to a raw `escape_bits`-bit value.
     #[inline(always)]
     fn golomb(&mut self, m: u32, k: u32, escape_bits: u32) -> u32 {
-        let w = self.window();
+        self.refill();
+        let w = self.buf;
         let pre = (!w).leading_zeros();
         if pre >= MAX_PREFIX {
-            self.pos += MAX_PREFIX as usize;
-            return self.read(escape_bits);
+            self.consume(MAX_PREFIX);
+            let v = (self.buf >> (64 - escape_bits)) as u32;
+            self.consume(escape_bits);
+            return v;
         }
         let mut result = pre.wrapping_mul(m);
         let mut used = pre + 1;
@@ -135,7 +196,7 @@ impl<'a> Bits<'a> {
             result = result.wrapping_add(v.saturating_sub(1));
             used += k - 1 + (v >= 2) as u32;
         }
-        self.pos += used as usize;
+        self.consume(used);
         result
     }
 }
@@ -151,6 +212,9 @@ fn residuals(
     bits: u32,
 ) -> Result<(), String> {
     let n = out.len();
+    let limit = r.data.len() * 8;
+    let r_bits = r;
+    let mut r = Cache::at(r_bits);
     let wb = if kb >= 32 { u32::MAX } else { (1u32 << kb) - 1 };
     let mut mb = mb0;
     let mut zmode = 0u32;
@@ -185,10 +249,11 @@ fn residuals(
             }
             mb = 0;
         }
-        if r.overrun() {
+        if r.pos() > limit {
             return Err("truncated packet (residuals)".into());
         }
     }
+    r_bits.pos = r.pos();
     Ok(())
 }
 
