@@ -69,18 +69,55 @@ pub struct Chunk<'a> {
 }
 
 enum Inner {
-    Symphonia {
+    /// Demuxed by symphonia, decoded by `codec`.
+    Demuxed {
         format: Box<dyn FormatReader>,
-        decoder: Box<dyn AudioDecoder>,
-        track_id: u32,
-    },
-    /// Mono/stereo ALAC up to 24 bits: symphonia demuxes, [`AlacDecoder`] decodes.
-    Alac {
-        format: Box<dyn FormatReader>,
-        decoder: Box<AlacDecoder>,
+        codec: Codec,
         track_id: u32,
     },
     Opus(Box<OggOpusReader>),
+}
+
+/// The decoder of a symphonia-demuxed stream.
+enum Codec {
+    Symphonia(Box<dyn AudioDecoder>),
+    /// Mono/stereo ALAC up to 24 bits: [`AlacDecoder`].
+    Alac(Box<AlacDecoder>),
+}
+
+impl Codec {
+    /// Decodes `packet` into `buf`: its channel count and rate, or the step to report.
+    fn decode(
+        &mut self,
+        packet: &Packet,
+        buf: &mut Vec<f32>,
+    ) -> std::result::Result<(usize, u32), Step> {
+        match self {
+            Codec::Alac(d) => match d.decode(&packet.data, buf) {
+                Ok(()) => Ok((d.channels(), d.sample_rate())),
+                Err(cause) => Err(Step::BadPacket(format!("alac: {cause}"))),
+            },
+            Codec::Symphonia(d) => match d.decode(packet) {
+                Ok(audio) => {
+                    let spec = audio.spec();
+                    let channels = spec.channels().count();
+                    let rate = spec.rate();
+                    if channels == 0 {
+                        return Err(Step::Fatal("decoded audio has 0 channels".into()));
+                    }
+                    audio.copy_to_vec_interleaved(buf);
+                    Ok((channels, rate))
+                }
+                Err(SymError::DecodeError(msg)) => Err(Step::BadPacket(msg.to_string())),
+                Err(SymError::IoError(e)) => Err(Step::BadPacket(e.to_string())),
+                Err(SymError::ResetRequired) => {
+                    d.reset();
+                    Err(Step::Skip)
+                }
+                Err(e) => Err(Step::Fatal(e.to_string())),
+            },
+        }
+    }
 }
 
 /// A streaming decoder over one file. Holds one packet's worth of samples at a time.
@@ -223,9 +260,9 @@ impl Decoder {
                 sample_rate: params.sample_rate.unwrap_or(decoder.sample_rate()),
                 channels: decoder.channels(),
             };
-            let inner = Inner::Alac {
+            let inner = Inner::Demuxed {
                 format,
-                decoder: Box::new(decoder),
+                codec: Codec::Alac(Box::new(decoder)),
                 track_id,
             };
             return Ok(Self::with(path, info, inner));
@@ -246,9 +283,9 @@ impl Decoder {
         let mut d = Self::with(
             path,
             info,
-            Inner::Symphonia {
+            Inner::Demuxed {
                 format,
-                decoder,
+                codec: Codec::Symphonia(decoder),
                 track_id,
             },
         );
@@ -318,48 +355,16 @@ impl Decoder {
                 });
             }
             let step = match &mut self.inner {
-                Inner::Symphonia {
+                Inner::Demuxed {
                     format,
-                    decoder,
+                    codec,
                     track_id,
                 } => symphonia_step(
                     format.as_mut(),
                     *track_id,
                     &mut self.next_pts,
                     &mut self.buf,
-                    |packet, buf| match decoder.decode(packet) {
-                        Ok(audio) => {
-                            let spec = audio.spec();
-                            let channels = spec.channels().count();
-                            let rate = spec.rate();
-                            if channels == 0 {
-                                return Err(Step::Fatal("decoded audio has 0 channels".into()));
-                            }
-                            audio.copy_to_vec_interleaved(buf);
-                            Ok((channels, rate))
-                        }
-                        Err(SymError::DecodeError(msg)) => Err(Step::BadPacket(msg.to_string())),
-                        Err(SymError::IoError(e)) => Err(Step::BadPacket(e.to_string())),
-                        Err(SymError::ResetRequired) => {
-                            decoder.reset();
-                            Err(Step::Skip)
-                        }
-                        Err(e) => Err(Step::Fatal(e.to_string())),
-                    },
-                ),
-                Inner::Alac {
-                    format,
-                    decoder,
-                    track_id,
-                } => symphonia_step(
-                    format.as_mut(),
-                    *track_id,
-                    &mut self.next_pts,
-                    &mut self.buf,
-                    |packet, buf| match decoder.decode(&packet.data, buf) {
-                        Ok(()) => Ok((decoder.channels(), decoder.sample_rate())),
-                        Err(cause) => Err(Step::BadPacket(format!("alac: {cause}"))),
-                    },
+                    codec,
                 ),
                 Inner::Opus(reader) => opus_step(reader, &mut self.buf),
             };
@@ -460,14 +465,13 @@ enum Step {
     Fatal(String),
 }
 
-/// One packet of a symphonia-demuxed stream, decoded by `decode` (which fills `buf` and
-/// returns the channel count and rate, or the step to report instead).
+/// One packet of a symphonia-demuxed stream, decoded by `codec` into `buf`.
 fn symphonia_step(
     format: &mut dyn FormatReader,
     track_id: u32,
     next_pts: &mut Option<i64>,
     buf: &mut Vec<f32>,
-    decode: impl FnOnce(&Packet, &mut Vec<f32>) -> std::result::Result<(usize, u32), Step>,
+    codec: &mut Codec,
 ) -> Step {
     let packet = match format.next_packet() {
         Ok(Some(p)) => p,
@@ -490,7 +494,7 @@ fn symphonia_step(
     if next_pts.is_some() {
         *next_pts = Some(pts.saturating_add(dur));
     }
-    match decode(&packet, buf) {
+    match codec.decode(&packet, buf) {
         Ok((channels, rate)) => Step::Audio {
             channels,
             rate,
