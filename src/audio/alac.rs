@@ -235,7 +235,9 @@ fn residuals(
             mb = 0xffff;
         }
         zmode = 0;
-        if (mb << 2) < 512 && c < n {
+        // Apple's test is `(mb << 2) < 512` in u32; `mb < 128` is the same for every `mb` below
+        // 2^30 (all a valid stream reaches) and keeps `k` in 1..=10 for any input
+        if mb < 128 && c < n {
             zmode = 1;
             let k = mb.leading_zeros() - 24 + ((mb + 16) >> 6);
             let zeros = r.golomb(((1u32 << k) - 1) & wb, k, 16) as usize;
@@ -622,6 +624,98 @@ impl AlacDecoder {
             };
             out.push(f(with_low(l, 2 * j)));
             out.push(f(with_low(r, 2 * j + 1)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_cookie_with_and_without_atom_headers() {
+        let mut cookie = vec![0u8; 24];
+        cookie[..4].copy_from_slice(&4096u32.to_be_bytes());
+        cookie[5..10].copy_from_slice(&[16, 40, 10, 14, 2]);
+        cookie[20..24].copy_from_slice(&44100u32.to_be_bytes());
+        let want = AlacConfig {
+            frame_length: 4096,
+            bit_depth: 16,
+            pb: 40,
+            mb: 10,
+            kb: 14,
+            channels: 2,
+            sample_rate: 44100,
+        };
+        assert_eq!(AlacConfig::parse(&cookie), Some(want));
+        let mut boxed = vec![0, 0, 0, 36];
+        boxed.extend_from_slice(b"alac");
+        boxed.extend_from_slice(&[0; 4]);
+        boxed.extend_from_slice(&cookie);
+        assert_eq!(AlacConfig::parse(&boxed), Some(want));
+        assert_eq!(AlacConfig::parse(&cookie[..20]), None);
+        // outside this decoder's scope: symphonia decodes those
+        assert!(
+            AlacDecoder::new(AlacConfig {
+                channels: 6,
+                ..want
+            })
+            .is_none()
+        );
+        assert!(
+            AlacDecoder::new(AlacConfig {
+                bit_depth: 32,
+                ..want
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn random_packets_are_errors_or_audio_never_panics() {
+        let base = AlacConfig {
+            frame_length: 4096,
+            bit_depth: 16,
+            pb: 40,
+            mb: 10,
+            kb: 14,
+            channels: 2,
+            sample_rate: 44100,
+        };
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut out = Vec::new();
+        for (channels, bit_depth, pb, kb) in [(1, 16, 40, 14), (2, 16, 255, 31), (2, 24, 40, 14)] {
+            let cfg = AlacConfig {
+                channels,
+                bit_depth,
+                pb,
+                kb,
+                ..base
+            };
+            let mut d = AlacDecoder::new(cfg).unwrap();
+            for len in [0usize, 1, 3, 17, 200, 3000, 20000] {
+                for _ in 0..20 {
+                    let mut p: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                    // a valid element header for the stream's layout, so the decoder gets far
+                    if let Some(b) = p.first_mut() {
+                        *b = if channels == 2 { 0x20 } else { 0x00 };
+                    }
+                    if p.len() > 3 {
+                        p[1] = 0;
+                        p[2] &= 0x0f;
+                    }
+                    if d.decode(&p, &mut out).is_ok() {
+                        assert_eq!(out.len() % channels as usize, 0);
+                        assert!(out.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
+                    }
+                }
+            }
         }
     }
 }
