@@ -1,7 +1,7 @@
 //! Many tracks: input discovery, a rayon worker pool, per-track errors, ordered delivery.
 //!
 //! Workers (one [`crate::Pipeline`] each, reused for every track) take the next track from a
-//! shared scheduler (the largest file among the next few unstarted ones, see [`Scheduler`]), so
+//! shared scheduler (the costliest among the next few unstarted ones, see [`Scheduler`]), so
 //! at most `jobs` tracks are in memory at once; results travel through a bounded channel to
 //! the caller's thread, which receives them in input order. A panic inside
 //! a dependency is caught and becomes an `internal` error record for that track.
@@ -100,8 +100,9 @@ const WINDOW_PER_JOB: usize = 16;
 
 /// Relative analysis cost per byte of a file, by extension: full extractions of the batch
 /// benchmark corpus (`tools/make_bench_corpus.sh`, 44.1 kHz stereo) took about 9 ms per MB of
-/// WAV/AIFF, 25 of FLAC, 50 of ALAC (ffmpeg's encoder, `.m4a` shared with AAC: the AAC figure
-/// is used), 100 of MP3, 120 of AAC, 150 of Vorbis/Opus.
+/// WAV/AIFF, 25 of FLAC, 50 of ALAC, 100 of MP3, 120 of AAC, 150 of Vorbis/Opus. ALAC and AAC
+/// share the `.m4a` extension, which gets the AAC factor (ALAC files are larger, so they
+/// still rank as costly).
 fn cost_per_byte(path: &Path) -> u64 {
     let ext = path
         .extension()
@@ -135,7 +136,7 @@ struct SchedulerState {
     /// Per track: handed out already.
     taken: Vec<bool>,
     /// Per track: estimated cost, once read (0 when the size cannot be read).
-    size: Vec<Option<u64>>,
+    cost: Vec<Option<u64>>,
 }
 
 impl Scheduler {
@@ -146,7 +147,7 @@ impl Scheduler {
             state: Mutex::new(SchedulerState {
                 low: 0,
                 taken: vec![false; n],
-                size: vec![None; n],
+                cost: vec![None; n],
             }),
         }
     }
@@ -165,12 +166,12 @@ impl Scheduler {
             if st.taken[i] {
                 continue;
             }
-            let size = *st.size[i].get_or_insert_with(|| {
+            let cost = *st.cost[i].get_or_insert_with(|| {
                 let bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
                 bytes.saturating_mul(cost_per_byte(path))
             });
-            if best.is_none_or(|(b, _)| size > b) {
-                best = Some((size, i));
+            if best.is_none_or(|(b, _)| cost > b) {
+                best = Some((cost, i));
             }
         }
         let (_, i) = best?;
@@ -344,7 +345,7 @@ mod tests {
             state: Mutex::new(SchedulerState {
                 low: 0,
                 taken: vec![false; paths.len()],
-                size: vec![None; paths.len()],
+                cost: vec![None; paths.len()],
             }),
         };
         let order: Vec<usize> = std::iter::from_fn(|| s.claim(&paths)).collect();

@@ -83,11 +83,6 @@ impl ChromaFilterbank {
         self.n_bins
     }
 
-    /// The weight of bin `k` in pitch class `c` (C = 0).
-    pub fn weight(&self, c: usize, k: usize) -> f32 {
-        self.weights[k * 12 + c]
-    }
-
     /// The max-normalised chroma of one power frame. Allocation-free.
     ///
     /// Bin by bin, all 12 pitch classes at once (three 4-lane multiply-adds per bin), in f32
