@@ -214,42 +214,51 @@ fn k_filter_lanes(
     block: &[f32],
     segments: &mut Vec<f64>,
 ) {
-    let c = LANE_SEGMENTS * seg;
-    let w = WARM_SEGMENTS * seg;
     let (left, right) = filters.split_at_mut(1);
     let ([l1, l2], [r1, r2]) = (&mut left[0], &mut right[0]);
     let (mut a1, mut a2) = (Stereo::load(l1, r1), Stereo::load(l2, r2));
-    let rest = |s: &Stereo| Stereo {
-        x1: [0.0; 2],
-        x2: [0.0; 2],
-        y1: [0.0; 2],
-        y2: [0.0; 2],
-        ..*s
-    };
-    let (mut b1, mut b2) = (rest(&a1), rest(&a2));
-    let span_a = &block[..2 * c];
-    let span_b = &block[2 * (c - w)..2 * (2 * c - w)];
-    let mut energies = [[0f64; 4]; LANE_SEGMENTS];
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: only called when `lanes_available()` found AVX; unaligned loads/stores only.
-    unsafe {
-        k_filter_pair_avx(
-            [&mut a1, &mut a2, &mut b1, &mut b2],
-            span_a,
-            span_b,
-            seg,
-            &mut energies,
-        );
-    }
     let energy = |el: f64, er: f64| (weights[0] * el + weights[1] * er) / seg as f64;
-    segments.extend(energies.iter().map(|e| energy(e[0], e[1])));
-    segments.extend(energies[WARM_SEGMENTS..].iter().map(|e| energy(e[2], e[3])));
-    for piece in block[2 * (2 * c - w)..].chunks_exact(2 * seg) {
-        let e = k_filter_stereo(&mut b1, &mut b2, piece);
+    #[cfg(target_arch = "x86_64")]
+    if lanes_available() {
+        let (c, w) = (LANE_SEGMENTS * seg, WARM_SEGMENTS * seg);
+        let rest = |s: &Stereo| Stereo {
+            x1: [0.0; 2],
+            x2: [0.0; 2],
+            y1: [0.0; 2],
+            y2: [0.0; 2],
+            ..*s
+        };
+        let (mut b1, mut b2) = (rest(&a1), rest(&a2));
+        let span_a = &block[..2 * c];
+        let span_b = &block[2 * (c - w)..2 * (2 * c - w)];
+        let mut energies = [[0f64; 4]; LANE_SEGMENTS];
+        // SAFETY: AVX was detected just above; the kernel does unaligned loads/stores only.
+        unsafe {
+            k_filter_pair_avx(
+                [&mut a1, &mut a2, &mut b1, &mut b2],
+                span_a,
+                span_b,
+                seg,
+                &mut energies,
+            );
+        }
+        segments.extend(energies.iter().map(|e| energy(e[0], e[1])));
+        segments.extend(energies[WARM_SEGMENTS..].iter().map(|e| energy(e[2], e[3])));
+        for piece in block[2 * (2 * c - w)..].chunks_exact(2 * seg) {
+            let e = k_filter_stereo(&mut b1, &mut b2, piece);
+            segments.push(energy(e[0], e[1]));
+        }
+        b1.store(l1, r1);
+        b2.store(l2, r2);
+        return;
+    }
+    // without AVX: one segment after the other
+    for piece in block.chunks_exact(2 * seg) {
+        let e = k_filter_stereo(&mut a1, &mut a2, piece);
         segments.push(energy(e[0], e[1]));
     }
-    b1.store(l1, r1);
-    b2.store(l2, r2);
+    a1.store(l1, r1);
+    a2.store(l2, r2);
 }
 
 /// The lockstep part of [`k_filter_lanes`]: lanes 0–1 = span `a` (left, right), lanes 2–3 =
