@@ -257,8 +257,8 @@ const ROWS: usize = 8;
 /// are among the few bins `≥ g` of the groups whose maximum is `≥ g`; those are sorted and the
 /// `q` largest summed in descending order (the smallest likewise, ascending), the same sum, to
 /// the last bit, as summing a full sort's extremes in that order. Only the few group extremes
-/// that beat the running gate and the bins of the passing groups take a branchy path; the old
-/// bin-by-bin insertion cost 4× more on music.
+/// that beat the running gate and the bins of the passing groups take a branchy path
+/// (`whole_track/contrast`: 19.9 ms per 3 minutes, 31.9 with bin-by-bin insertion).
 fn extremes_sum(band: &[f32], q: usize, s: &mut ExtremeScratch) -> (f32, f32) {
     let q = q.min(band.len());
     if q == 0 {
