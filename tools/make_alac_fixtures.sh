@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ALAC fixtures for tests/alac.rs, made once with ffmpeg's ALAC encoder (committed).
+# ALAC fixtures for tests/own_decoders.rs, made once with ffmpeg's ALAC encoder (committed).
 set -euo pipefail
 cd "$(dirname "$0")/../tests/fixtures/formats"
 song=../../../audio-samples/song2_120bpm_c_major.flac

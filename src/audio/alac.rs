@@ -7,7 +7,7 @@
 //! ≈ 20 % of a whole batch extraction with symphonia's general implementation. This one keeps
 //! the coefficients and the sample history in fixed arrays with the common orders (4 and 8)
 //! unrolled at compile time, and reads residuals through a 64-bit window; its output is
-//! bit-identical to symphonia's (`tests/alac.rs` decodes real files with both).
+//! bit-identical to symphonia's (`tests/own_decoders.rs` decodes real files with both).
 //!
 //! Samples are returned as interleaved f32, `x / 2^(bit_depth − 1)` (exact for ≤ 24 bits).
 //! A truncated or inconsistent packet is an error for that packet only; nothing panics.

@@ -3,7 +3,8 @@
 //! Containers and codecs are handled by symphonia 0.6 (every format and codec feature enabled);
 //! Ogg Opus, which symphonia cannot decode, goes through [`super::opus::OggOpusReader`]; mono
 //! and stereo ALAC up to 24 bits is demuxed by symphonia and decoded by
-//! [`super::alac::AlacDecoder`] (bit-identical, faster).
+//! [`super::alac::AlacDecoder`], and interleaved 16-bit PCM packets are converted to f32
+//! directly (both bit-identical to symphonia's decoders, `tests/own_decoders.rs`, and faster).
 //!
 //! # Corrupt-data policy
 //! - A packet that fails to decode (`DecodeError`) is skipped, counted, and reported as a
@@ -24,7 +25,9 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use symphonia::core::codecs::audio::well_known::CODEC_ID_ALAC;
+use symphonia::core::codecs::audio::well_known::{
+    CODEC_ID_ALAC, CODEC_ID_PCM_S16BE, CODEC_ID_PCM_S16LE,
+};
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
@@ -83,6 +86,13 @@ enum Codec {
     Symphonia(Box<dyn AudioDecoder>),
     /// Mono/stereo ALAC up to 24 bits: [`AlacDecoder`].
     Alac(Box<AlacDecoder>),
+    /// Interleaved 16-bit PCM (WAV, AIFF, CAF, …): packets converted straight to f32, as
+    /// symphonia does (`x / 32768`) but without its planar buffer in between.
+    Pcm16 {
+        big_endian: bool,
+        channels: usize,
+        rate: u32,
+    },
 }
 
 impl Codec {
@@ -93,6 +103,28 @@ impl Codec {
         buf: &mut Vec<f32>,
     ) -> std::result::Result<(usize, u32), Step> {
         match self {
+            Codec::Pcm16 {
+                big_endian,
+                channels,
+                rate,
+            } => {
+                let frame = 2 * *channels;
+                let data = &packet.data[..packet.data.len() / frame * frame];
+                buf.clear();
+                let to_f32 = |v: i16| v as f32 / 32_768.0;
+                if *big_endian {
+                    buf.extend(
+                        data.chunks_exact(2)
+                            .map(|b| to_f32(i16::from_be_bytes([b[0], b[1]]))),
+                    );
+                } else {
+                    buf.extend(
+                        data.chunks_exact(2)
+                            .map(|b| to_f32(i16::from_le_bytes([b[0], b[1]]))),
+                    );
+                }
+                Ok((*channels, *rate))
+            }
             Codec::Alac(d) => match d.decode(&packet.data, buf) {
                 Ok(()) => Ok((d.channels(), d.sample_rate())),
                 Err(cause) => Err(Step::BadPacket(format!("alac: {cause}"))),
@@ -248,6 +280,33 @@ impl Decoder {
         }
         if let Some(rate) = params.sample_rate {
             check_params(path, rate, channels.unwrap_or(1))?;
+        }
+        let pcm16 = [CODEC_ID_PCM_S16LE, CODEC_ID_PCM_S16BE].contains(&params.codec)
+            && matches!(params.bits_per_sample, None | Some(16));
+        if let (true, Some(ch), Some(rate)) = (pcm16, channels, params.sample_rate)
+            && ch > 0
+        {
+            let codec = Codec::Pcm16 {
+                big_endian: params.codec == CODEC_ID_PCM_S16BE,
+                channels: ch,
+                rate,
+            };
+            let info = SourceInfo {
+                container,
+                codec: if params.codec == CODEC_ID_PCM_S16BE {
+                    "pcm_s16be".into()
+                } else {
+                    "pcm_s16le".into()
+                },
+                sample_rate: rate,
+                channels: ch,
+            };
+            let inner = Inner::Demuxed {
+                format,
+                codec,
+                track_id,
+            };
+            return Ok(Self::with(path, info, inner));
         }
         let alac = (params.codec == CODEC_ID_ALAC)
             .then(|| params.extra_data.as_deref().and_then(AlacConfig::parse))

@@ -1,7 +1,8 @@
-//! The built-in ALAC decoder against symphonia's, sample for sample, on real files made by
-//! ffmpeg's encoder (`tools/make_alac_fixtures.sh`): 16-bit stereo, 24-bit stereo, 16-bit
-//! mono, music and test tones. Set `LEITMOTIF_ALAC_EXTRA=DIR` to compare every `.m4a` in DIR
-//! as well (e.g. the batch benchmark corpus).
+//! leitmotif's own decoding paths against symphonia's decoders, sample for sample, on real
+//! files: the ALAC decoder on files made by ffmpeg's encoder (`tools/make_alac_fixtures.sh`:
+//! 16-bit stereo, 24-bit stereo, 16-bit mono, music and test tones; set
+//! `LEITMOTIF_ALAC_EXTRA=DIR` to compare every `*alac.m4a` in DIR as well, e.g. the batch
+//! benchmark corpus), and the 16-bit PCM path on WAV and AIFF fixtures.
 
 use std::path::{Path, PathBuf};
 
@@ -65,10 +66,10 @@ fn leitmotif_samples(path: &Path) -> (Vec<f32>, usize, String) {
     (out, channels, d.info().codec.clone())
 }
 
-fn assert_same(path: &Path) {
+fn assert_same(path: &Path, codec_name: &str) {
     let (want, wc) = symphonia_samples(path);
     let (got, gc, codec) = leitmotif_samples(path);
-    assert_eq!(codec, "alac", "{}", path.display());
+    assert_eq!(codec, codec_name, "{}", path.display());
     assert_eq!(gc, wc, "{}: channels", path.display());
     assert_eq!(got.len(), want.len(), "{}: sample count", path.display());
     assert!(
@@ -102,15 +103,28 @@ fn alac_matches_symphonia_bit_for_bit() {
         "alac_s16_mono_22k.m4a",
         "alac_s16_stereo_music.m4a",
     ] {
-        assert_same(&fixture(name));
+        assert_same(&fixture(name), "alac");
     }
     if let Some(dir) = std::env::var_os("LEITMOTIF_ALAC_EXTRA") {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
             if p.to_string_lossy().ends_with("alac.m4a") {
-                assert_same(&p);
+                assert_same(&p, "alac");
             }
         }
+    }
+}
+
+#[test]
+fn pcm16_matches_symphonia_bit_for_bit() {
+    for (name, codec) in [
+        ("wav_pcm_s16_stereo_44k.wav", "pcm_s16le"),
+        ("wav_pcm_s16_mono_8k.wav", "pcm_s16le"),
+        ("wav_pcm_s16_5.1_48k.wav", "pcm_s16le"),
+        ("aiff_pcm_s16_stereo_44k.aiff", "pcm_s16be"),
+        ("caf_pcm_s16_stereo_44k.caf", "pcm_s16be"),
+    ] {
+        assert_same(&fixture(name), codec);
     }
 }
 
