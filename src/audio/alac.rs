@@ -632,21 +632,24 @@ impl AlacDecoder {
 mod tests {
     use super::*;
 
+    /// Apple's defaults for 16-bit stereo at 44.1 kHz.
+    const STEREO16: AlacConfig = AlacConfig {
+        frame_length: 4096,
+        bit_depth: 16,
+        pb: 40,
+        mb: 10,
+        kb: 14,
+        channels: 2,
+        sample_rate: 44100,
+    };
+
     #[test]
     fn parses_the_cookie_with_and_without_atom_headers() {
         let mut cookie = vec![0u8; 24];
         cookie[..4].copy_from_slice(&4096u32.to_be_bytes());
         cookie[5..10].copy_from_slice(&[16, 40, 10, 14, 2]);
         cookie[20..24].copy_from_slice(&44100u32.to_be_bytes());
-        let want = AlacConfig {
-            frame_length: 4096,
-            bit_depth: 16,
-            pb: 40,
-            mb: 10,
-            kb: 14,
-            channels: 2,
-            sample_rate: 44100,
-        };
+        let want = STEREO16;
         assert_eq!(AlacConfig::parse(&cookie), Some(want));
         let mut boxed = vec![0, 0, 0, 36];
         boxed.extend_from_slice(b"alac");
@@ -673,15 +676,7 @@ mod tests {
 
     #[test]
     fn random_packets_are_errors_or_audio_never_panics() {
-        let base = AlacConfig {
-            frame_length: 4096,
-            bit_depth: 16,
-            pb: 40,
-            mb: 10,
-            kb: 14,
-            channels: 2,
-            sample_rate: 44100,
-        };
+        let base = STEREO16;
         let mut x = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
             x ^= x << 13;
