@@ -28,7 +28,7 @@ use std::time::Instant;
 use symphonia::core::codecs::audio::well_known::{
     CODEC_ID_ALAC, CODEC_ID_PCM_S16BE, CODEC_ID_PCM_S16LE,
 };
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
@@ -281,79 +281,67 @@ impl Decoder {
         if let Some(rate) = params.sample_rate {
             check_params(path, rate, channels.unwrap_or(1))?;
         }
-        let pcm16 = [CODEC_ID_PCM_S16LE, CODEC_ID_PCM_S16BE].contains(&params.codec)
-            && matches!(params.bits_per_sample, None | Some(16));
-        if let (true, Some(ch), Some(rate)) = (pcm16, channels, params.sample_rate)
-            && ch > 0
-        {
-            let codec = Codec::Pcm16 {
-                big_endian: params.codec == CODEC_ID_PCM_S16BE,
-                channels: ch,
-                rate,
-            };
-            let info = SourceInfo {
-                container,
-                codec: if params.codec == CODEC_ID_PCM_S16BE {
-                    "pcm_s16be".into()
-                } else {
-                    "pcm_s16le".into()
-                },
-                sample_rate: rate,
-                channels: ch,
-            };
-            let inner = Inner::Demuxed {
-                format,
-                codec,
-                track_id,
-            };
-            return Ok(Self::with(path, info, inner));
-        }
-        let alac = (params.codec == CODEC_ID_ALAC)
-            .then(|| params.extra_data.as_deref().and_then(AlacConfig::parse))
-            .flatten()
-            .and_then(AlacDecoder::new);
-        if let Some(decoder) = alac {
-            let info = SourceInfo {
-                container,
-                codec: "alac".into(),
-                sample_rate: params.sample_rate.unwrap_or(decoder.sample_rate()),
-                channels: decoder.channels(),
-            };
-            let inner = Inner::Demuxed {
-                format,
-                codec: Codec::Alac(Box::new(decoder)),
-                track_id,
-            };
-            return Ok(Self::with(path, info, inner));
-        }
-        let decoder = symphonia::default::get_codecs()
-            .make_audio_decoder(&params, &AudioDecoderOptions::default())
-            .map_err(|e| Error::UnsupportedCodec {
-                path: path.to_path_buf(),
-                cause: format!("codec {:?} in a {container} container: {e}", params.codec),
-            })?;
-        let codec = decoder.codec_info().short_name.to_string();
+        let (codec, name, sample_rate, channels) = Self::codec_for(path, &params, &container)?;
         let info = SourceInfo {
             container,
-            codec,
-            sample_rate: params.sample_rate.unwrap_or(0),
-            channels: channels.unwrap_or(0),
+            codec: name,
+            sample_rate,
+            channels,
         };
-        let mut d = Self::with(
-            path,
-            info,
-            Inner::Demuxed {
-                format,
-                codec: Codec::Symphonia(decoder),
-                track_id,
-            },
-        );
+        let inner = Inner::Demuxed {
+            format,
+            codec,
+            track_id,
+        };
+        let mut d = Self::with(path, info, inner);
         // Only native FLAC has sample-exact packet timestamps from the stream itself (frame
         // headers); other demuxers count or estimate them, so a jump there proves nothing.
         if d.info.container == "flac" {
             d.next_pts = Some(i64::MIN);
         }
         Ok(d)
+    }
+
+    /// The decoder for a demuxed track: 16-bit PCM converted directly, mono/stereo ALAC up to
+    /// 24 bits by [`AlacDecoder`], anything else by symphonia's registry; with the codec's
+    /// short name and the rate and channel count as far as known before decoding (0 if not).
+    fn codec_for(
+        path: &Path,
+        params: &AudioCodecParameters,
+        container: &str,
+    ) -> Result<(Codec, String, u32, usize)> {
+        let channels = params.channels.as_ref().map(|c| c.count());
+        let pcm16 = [CODEC_ID_PCM_S16LE, CODEC_ID_PCM_S16BE].contains(&params.codec)
+            && matches!(params.bits_per_sample, None | Some(16));
+        if let (true, Some(ch), Some(rate)) = (pcm16, channels, params.sample_rate)
+            && ch > 0
+        {
+            let big_endian = params.codec == CODEC_ID_PCM_S16BE;
+            let name = if big_endian { "pcm_s16be" } else { "pcm_s16le" };
+            let codec = Codec::Pcm16 {
+                big_endian,
+                channels: ch,
+                rate,
+            };
+            return Ok((codec, name.into(), rate, ch));
+        }
+        let alac = (params.codec == CODEC_ID_ALAC)
+            .then(|| params.extra_data.as_deref().and_then(AlacConfig::parse))
+            .flatten()
+            .and_then(AlacDecoder::new);
+        if let Some(d) = alac {
+            let (rate, ch) = (params.sample_rate.unwrap_or(d.sample_rate()), d.channels());
+            return Ok((Codec::Alac(Box::new(d)), "alac".into(), rate, ch));
+        }
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(params, &AudioDecoderOptions::default())
+            .map_err(|e| Error::UnsupportedCodec {
+                path: path.to_path_buf(),
+                cause: format!("codec {:?} in a {container} container: {e}", params.codec),
+            })?;
+        let name = decoder.codec_info().short_name.to_string();
+        let (rate, ch) = (params.sample_rate.unwrap_or(0), channels.unwrap_or(0));
+        Ok((Codec::Symphonia(decoder), name, rate, ch))
     }
 
     fn with(path: &Path, info: SourceInfo, inner: Inner) -> Self {
