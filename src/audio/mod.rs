@@ -1,6 +1,7 @@
 //! Audio input: decoding (symphonia, plus Ogg Opus), downmix to mono, resampling.
 
 pub mod alac;
+mod alac_simd;
 pub mod decode;
 pub mod downmix;
 pub mod halve;
