@@ -43,6 +43,25 @@ pub fn sum_squares_f64(a: &[f32]) -> f64 {
     dot_f64(a, a)
 }
 
+/// `max |a[i]|` (0 for an empty slice; NaNs are skipped, as by `f32::max`), eight lanes
+/// compared with `>` so that it compiles to packed max instructions.
+pub fn max_abs(a: &[f32]) -> f32 {
+    let mut m = [0.0f32; 8];
+    let chunks = a.chunks_exact(8);
+    let tail = chunks.remainder();
+    for x in chunks {
+        for l in 0..8 {
+            let v = x[l].abs();
+            m[l] = if v > m[l] { v } else { m[l] };
+        }
+    }
+    for &x in tail {
+        let v = x.abs();
+        m[0] = if v > m[0] { v } else { m[0] };
+    }
+    m.iter().fold(0.0f32, |a, &b| a.max(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +75,11 @@ mod tests {
         assert!((dot_f64(&a, &b) - want).abs() < 1e-12 * want);
         let sq: f64 = a.iter().map(|x| *x as f64 * *x as f64).sum();
         assert!((sum_squares_f64(&a) - sq).abs() < 1e-12 * sq);
+        let mut c: Vec<f32> = a.iter().map(|x| x - 3.0).collect();
+        c[1000] = -42.5;
+        c[7] = f32::NAN;
+        assert_eq!(max_abs(&c), 42.5);
+        assert_eq!(max_abs(&c[..3]), c[..3].iter().fold(0f32, |m, x| m.max(x.abs())));
+        assert_eq!(max_abs(&[]), 0.0);
     }
 }

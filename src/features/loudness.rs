@@ -568,7 +568,7 @@ impl LoudnessMeter {
             while start + HISTORY <= buf.len() {
                 let end = (start + BLOCK + HISTORY).min(buf.len());
                 let block = &buf[start..end];
-                let m = block.iter().fold(0f32, |a, &x| a.max(x.abs()));
+                let m = crate::dsp::kernels::max_abs(block);
                 self.any_signal |= m > 0.0;
                 self.peak = self.peak.max(m);
                 // Interpolated values near this block are bounded by m·l1: skip when that
@@ -585,7 +585,7 @@ impl LoudnessMeter {
                                 *o += c * x;
                             }
                         }
-                        let mx = y[..outs].iter().fold(0f32, |a, v| a.max(v.abs()));
+                        let mx = crate::dsp::kernels::max_abs(&y[..outs]);
                         self.peak = self.peak.max(mx);
                     }
                 }
