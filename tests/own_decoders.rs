@@ -1,8 +1,11 @@
 //! leitmotif's own decoding paths against symphonia's decoders, sample for sample, on real
 //! files: the ALAC decoder on files made by ffmpeg's encoder (`tools/make_alac_fixtures.sh`:
-//! 16-bit stereo, 24-bit stereo, 16-bit mono, music and test tones; set
-//! `LEITMOTIF_ALAC_EXTRA=DIR` to compare every `*alac.m4a` in DIR as well, e.g. the batch
-//! benchmark corpus), and the 16-bit PCM path on WAV and AIFF fixtures.
+//! 16-bit stereo, 24-bit stereo, 16-bit mono, music and test tones), the FLAC decoder on
+//! files made by ffmpeg's and the reference encoder (`tools/make_flac_fixtures.sh`: every
+//! subframe type, channel assignment, wasted bits, 8/16/24 bits, mono to 5.1, FLAC in
+//! Matroska), and the 16-bit PCM path on WAV and AIFF fixtures. Set
+//! `LEITMOTIF_DECODER_EXTRA=DIR` to compare every `*alac.m4a` and `*.flac` in DIR as well,
+//! e.g. the batch benchmark corpus.
 
 use std::path::{Path, PathBuf};
 
@@ -105,14 +108,42 @@ fn alac_matches_symphonia_bit_for_bit() {
     ] {
         assert_same(&fixture(name), "alac");
     }
-    if let Some(dir) = std::env::var_os("LEITMOTIF_ALAC_EXTRA") {
+    extra("alac.m4a", "alac");
+}
+
+/// With `LEITMOTIF_DECODER_EXTRA=DIR`: every file of DIR whose name ends in `suffix`.
+fn extra(suffix: &str, codec: &str) {
+    if let Some(dir) = std::env::var_os("LEITMOTIF_DECODER_EXTRA") {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
-            if p.to_string_lossy().ends_with("alac.m4a") {
-                assert_same(&p, "alac");
+            if p.to_string_lossy().ends_with(suffix) {
+                assert_same(&p, codec);
             }
         }
     }
+}
+
+#[test]
+fn flac_matches_symphonia_bit_for_bit() {
+    for name in [
+        "flac_lvl0_fixed.flac",
+        "flac_lvl12_left_side.flac",
+        "flac_right_side.flac",
+        "flac_lpc32_indep.flac",
+        "flac_fixed_only.flac",
+        "flac_lpc32.flac",
+        "flac_s24_mono_22k.flac",
+        "flac_s24_wasted_bits.flac",
+        "flac_s8_stereo_16k.flac",
+        "flac_s16_5.1_48k.flac",
+        "flac_s16_stereo_44k.flac",
+        "flac_s16_stereo_44k.mka",
+        "flac_s24_stereo_96k.flac",
+        "flac_s24_stereo_192k.flac",
+    ] {
+        assert_same(&fixture(name), "flac");
+    }
+    extra(".flac", "flac");
 }
 
 #[test]
@@ -129,10 +160,18 @@ fn pcm16_matches_symphonia_bit_for_bit() {
 }
 
 #[test]
-fn damaged_alac_packets_are_errors_not_panics() {
-    // flip bytes all over a real file: decoding must end (warnings or an error), never panic
-    let clean = std::fs::read(fixture("alac_s16_stereo_music.m4a")).unwrap();
+fn damaged_alac_and_flac_packets_are_errors_not_panics() {
+    // ALAC in MP4 and FLAC in Matroska (whose demuxer, unlike native FLAC's, does not check
+    // frame CRCs, so damaged frames reach the decoder)
+    damage("alac_s16_stereo_music.m4a", "m4a");
+    damage("flac_s16_stereo_44k.mka", "mka");
+}
+
+/// Flips bytes all over a real file: decoding must end (warnings or an error), never panic.
+fn damage(name: &str, ext: &str) {
+    let clean = std::fs::read(fixture(name)).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let mut damaged_packets = 0;
     for seed in 0..24u64 {
         let mut bytes = clean.clone();
         let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -141,15 +180,17 @@ fn damaged_alac_packets_are_errors_not_panics() {
             x ^= x >> 7;
             x ^= x << 17;
             let i = (x as usize) % bytes.len();
-            // leave the container header alone so that the ALAC decoder gets the packets
+            // leave the container header alone so that the decoder gets the packets
             if i > 4096 {
                 bytes[i] ^= (x >> 32) as u8 | 1;
             }
         }
-        let p = dir.path().join(format!("damaged{seed}.m4a"));
+        let p = dir.path().join(format!("damaged{seed}.{ext}"));
         std::fs::write(&p, &bytes).unwrap();
         if let Ok(mut d) = Decoder::open(&p) {
             while let Ok(Some(_)) = d.next_chunk() {}
+            damaged_packets += d.warnings().len();
         }
     }
+    assert!(damaged_packets > 0, "{name}: no damage reached the decoder");
 }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use symphonia::core::codecs::audio::well_known::{
-    CODEC_ID_ALAC, CODEC_ID_PCM_S16BE, CODEC_ID_PCM_S16LE,
+    CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_PCM_S16BE, CODEC_ID_PCM_S16LE,
 };
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
@@ -37,6 +37,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
 use super::alac::{AlacConfig, AlacDecoder};
+use super::flac::FlacDecoder;
 use super::opus::{OggOpusReader, OpusError};
 use crate::error::{Error, Result};
 
@@ -86,6 +87,8 @@ enum Codec {
     Symphonia(Box<dyn AudioDecoder>),
     /// Mono/stereo ALAC up to 24 bits: [`AlacDecoder`].
     Alac(Box<AlacDecoder>),
+    /// FLAC up to 24 bits: [`FlacDecoder`].
+    Flac(Box<FlacDecoder>),
     /// Interleaved 16-bit PCM (WAV, AIFF, CAF, …): packets converted straight to f32, as
     /// symphonia does (`x / 32768`) but without its planar buffer in between.
     Pcm16 {
@@ -125,6 +128,9 @@ impl Codec {
                 }
                 Ok((*channels, *rate))
             }
+            Codec::Flac(d) => d
+                .decode(&packet.data, buf)
+                .map_err(|cause| Step::BadPacket(format!("flac: {cause}"))),
             Codec::Alac(d) => match d.decode(&packet.data, buf) {
                 Ok(()) => Ok((d.channels(), d.sample_rate())),
                 Err(cause) => Err(Step::BadPacket(format!("alac: {cause}"))),
@@ -332,6 +338,12 @@ impl Decoder {
         if let Some(d) = alac {
             let (rate, ch) = (params.sample_rate.unwrap_or(d.sample_rate()), d.channels());
             return Ok((Codec::Alac(Box::new(d)), "alac".into(), rate, ch));
+        }
+        if params.codec == CODEC_ID_FLAC
+            && let Some(d) = FlacDecoder::new(params.bits_per_sample, params.sample_rate)
+        {
+            let (rate, ch) = (params.sample_rate.unwrap_or(0), channels.unwrap_or(0));
+            return Ok((Codec::Flac(Box::new(d)), "flac".into(), rate, ch));
         }
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(params, &AudioDecoderOptions::default())

@@ -2,8 +2,10 @@
 
 pub mod alac;
 mod alac_simd;
+mod bits;
 pub mod decode;
 pub mod downmix;
+pub mod flac;
 pub mod halve;
 pub mod opus;
 pub mod resample;

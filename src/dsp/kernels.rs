@@ -79,7 +79,10 @@ mod tests {
         c[1000] = -42.5;
         c[7] = f32::NAN;
         assert_eq!(max_abs(&c), 42.5);
-        assert_eq!(max_abs(&c[..3]), c[..3].iter().fold(0f32, |m, x| m.max(x.abs())));
+        assert_eq!(
+            max_abs(&c[..3]),
+            c[..3].iter().fold(0f32, |m, x| m.max(x.abs()))
+        );
         assert_eq!(max_abs(&[]), 0.0);
     }
 }
