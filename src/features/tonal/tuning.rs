@@ -81,36 +81,53 @@ impl PitchCandidates {
         if kk < 3 {
             return;
         }
-        // f32::max skips NaN like the comparison it replaces, and vectorises
-        let mx = s.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        // the spectrum is non-negative, so its maximum is its largest magnitude (NaN skipped)
+        let mx = crate::dsp::kernels::max_abs(s);
         let thr = 0.1f32 * mx;
-        let x = |k: usize| if s[k] > thr { s[k] } else { 0.0 };
         let lo = self.k_lo.max(1);
         let hi = self.k_hi.min(kk);
-        for k in lo..hi {
-            let xk = x(k);
-            let is_peak = if k == kk - 1 {
-                xk > x(k - 1)
-            } else {
-                xk > x(k - 1) && xk >= x(k + 1)
-            };
-            if !is_peak {
-                continue;
+        // Only bins above the threshold can be peaks, and they are few: skip runs of eight
+        // bins that are all at or below it (one vector compare) before the per-bin test.
+        let mut k = lo;
+        while k < hi {
+            let end = (k + 8).min(hi);
+            let any = s[k..end].iter().fold(false, |a, &v| a | (v > thr));
+            if any {
+                for k in k..end {
+                    self.candidate(s, k, thr);
+                }
             }
-            let (shift, avg) = if k == kk - 1 {
-                (0.0f32, s[k] - s[k - 1])
-            } else {
-                let a = s[k + 1] + s[k - 1] - 2.0 * s[k];
-                let b = (s[k + 1] - s[k - 1]) / 2.0;
-                let sh = if b.abs() >= a.abs() { 0.0 } else { -b / a };
-                (sh, (s[k + 1] - s[k - 1]) / 2.0)
-            };
-            let pitch = ((k as f64 + shift as f64) * self.sr / self.n_fft as f64) as f32;
-            let dskew = 0.5f32 * avg * shift;
-            let mag = s[k] + dskew;
-            if pitch > 0.0 {
-                self.cands.push((pitch, mag));
-            }
+            k = end;
+        }
+    }
+
+    /// Adds bin `k` of `s` if it is a piptrack peak (above `thr`, the local maximum).
+    #[inline]
+    fn candidate(&mut self, s: &[f32], k: usize, thr: f32) {
+        let kk = s.len();
+        let x = |k: usize| if s[k] > thr { s[k] } else { 0.0 };
+        let xk = x(k);
+        let is_peak = if k == kk - 1 {
+            xk > x(k - 1)
+        } else {
+            xk > x(k - 1) && xk >= x(k + 1)
+        };
+        if !is_peak {
+            return;
+        }
+        let (shift, avg) = if k == kk - 1 {
+            (0.0f32, s[k] - s[k - 1])
+        } else {
+            let a = s[k + 1] + s[k - 1] - 2.0 * s[k];
+            let b = (s[k + 1] - s[k - 1]) / 2.0;
+            let sh = if b.abs() >= a.abs() { 0.0 } else { -b / a };
+            (sh, (s[k + 1] - s[k - 1]) / 2.0)
+        };
+        let pitch = ((k as f64 + shift as f64) * self.sr / self.n_fft as f64) as f32;
+        let dskew = 0.5f32 * avg * shift;
+        let mag = s[k] + dskew;
+        if pitch > 0.0 {
+            self.cands.push((pitch, mag));
         }
     }
 
