@@ -89,7 +89,7 @@ pub struct TrackFeatures {
     /// The features, when the track went through a [`crate::Pipeline`].
     #[serde(flatten)]
     pub features: Option<crate::features::extractor::Features>,
-    /// The feature vector ([`crate::vector`]), when the track went through a [`crate::Pipeline`].
+    /// The feature vector ([`crate::vector`](mod@crate::vector)), when the track went through a [`crate::Pipeline`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vector: Option<crate::vector::FeatureVector>,
 }

@@ -1,7 +1,7 @@
 //! Many tracks: input discovery, a rayon worker pool, per-track errors, ordered delivery.
 //!
 //! Workers (one [`crate::Pipeline`] each, reused for every track) take the next track from a
-//! shared scheduler (the costliest among the next few unstarted ones, see [`Scheduler`]), so
+//! shared scheduler (the costliest among the next few unstarted ones, see `Scheduler`), so
 //! at most `jobs` tracks are in memory at once; results travel through a bounded channel to
 //! the caller's thread, which receives them in input order. A panic inside
 //! a dependency is caught and becomes an `internal` error record for that track.

@@ -6,7 +6,7 @@
 //! Why a second decoder: ALAC's predictor is a sequential adaptive filter, and decoding took
 //! ≈ 20 % of a whole batch extraction with symphonia's general implementation. This one runs
 //! the predictor of orders 1–8 in AVX2 registers, both channels of a pair interleaved
-//! ([`super::alac_simd`]; other orders, or CPUs without AVX2, use a scalar predictor unrolled
+//! (module `alac_simd`; other orders, or CPUs without AVX2, use a scalar predictor unrolled
 //! per order), and reads residuals through a 64-bit register window; demux + decode is 2–2.6 ×
 //! faster than symphonia's, and its output is bit-identical (`tests/own_decoders.rs` decodes
 //! real files with both).

@@ -5,7 +5,7 @@
 //!
 //! Why a second decoder: with symphonia's, FLAC decoding took about as long as every feature
 //! together for a FLAC track. This one reads residuals through a 64-bit register window
-//! ([`Cache`]), runs the LPC filter specialised per order with 32-bit sums where the
+//! (`bits::Cache`), runs the LPC filter specialised per order with 32-bit sums where the
 //! specification's bound allows them (`bits + precision + ⌈log2 order⌉ ≤ 32`, 64-bit
 //! otherwise), and converts to f32 in one pass. Its output is bit-identical to symphonia's
 //! (`tests/own_decoders.rs` decodes real files with both): `x / 2^(bits − 1)`, exact for

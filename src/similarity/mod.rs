@@ -1,4 +1,4 @@
-//! Similarity search over feature vectors ([`crate::vector`]).
+//! Similarity search over feature vectors ([`crate::vector`](mod@crate::vector)).
 //!
 //! - [`Standardizer`]: per-dimension z-scores from the statistics of the indexed library.
 //! - [`Metric`]: weighted squared Euclidean distance on z-scores, one weight per group
@@ -12,7 +12,7 @@
 //! - [`parquet`]: export to Parquet (path, schema_version, vector).
 //!
 //! Cyclic quantities (tempo octave, key, tuning) are encoded on circles by the vector
-//! itself (see [`crate::vector`]), so the Euclidean distance between z-scores already
+//! itself (see [`crate::vector`](mod@crate::vector)), so the Euclidean distance between z-scores already
 //! respects their wrap-around.
 
 pub mod index;

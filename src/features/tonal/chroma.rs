@@ -86,7 +86,7 @@ impl ChromaFilterbank {
     /// The max-normalised chroma of one power frame. Allocation-free.
     ///
     /// Bin by bin, all 12 pitch classes at once (three 4-lane multiply-adds per bin), in f32
-    /// with [`PARTIALS`] partial sums per class; against librosa's f32 einsum this changes
+    /// with `PARTIALS` partial sums per class; against librosa's f32 einsum this changes
     /// results only at the level of f32 rounding (≈1e-6 relative).
     pub fn apply(&self, power: &[f32]) -> [f32; 12] {
         let n = self.n_bins.min(power.len());
