@@ -668,13 +668,7 @@ mod tests {
     /// `den_shift`, 16/24/25-bit channels and residuals from 0 to the valid maximum.
     #[test]
     fn vector_predictor_matches_the_scalar_one() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::audio::bits::xorshift(0x9e37_79b9_7f4a_7c15u64);
         let mut cases = 0;
         for bits in [16u32, 24, 25] {
             for (oa, ob) in (1..=8)
@@ -732,13 +726,7 @@ mod tests {
     #[test]
     fn random_packets_are_errors_or_audio_never_panics() {
         let base = STEREO16;
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::audio::bits::xorshift(0x2545_f491_4f6c_dd1du64);
         let mut out = Vec::new();
         for (channels, bit_depth, pb, kb) in [(1, 16, 40, 14), (2, 16, 255, 31), (2, 24, 40, 14)] {
             let cfg = AlacConfig {

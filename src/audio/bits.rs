@@ -122,3 +122,15 @@ impl<'a> Cache<'a> {
         self.bits -= n;
     }
 }
+
+/// A xorshift64 generator (Marsaglia 2003) for the decoders' random-input tests.
+#[cfg(test)]
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed | 1;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
