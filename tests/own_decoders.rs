@@ -3,7 +3,7 @@
 //! 16-bit stereo, 24-bit stereo, 16-bit mono, music and test tones), the FLAC decoder on
 //! files made by ffmpeg's and the reference encoder (`tools/make_flac_fixtures.sh`: every
 //! subframe type, channel assignment, wasted bits, 8/16/24 bits, mono to 5.1, FLAC in
-//! Matroska), and the 16-bit PCM path on WAV and AIFF fixtures. Set
+//! Matroska, Ogg and MP4), and the 16-bit PCM path on WAV and AIFF fixtures. Set
 //! `LEITMOTIF_DECODER_EXTRA=DIR` to compare every `*alac.m4a` and `*.flac` in DIR as well,
 //! e.g. the batch benchmark corpus.
 
@@ -138,6 +138,8 @@ fn flac_matches_symphonia_bit_for_bit() {
         "flac_s16_5.1_48k.flac",
         "flac_s16_stereo_44k.flac",
         "flac_s16_stereo_44k.mka",
+        "flac_in_ogg.oga",
+        "flac_in_mp4.mp4",
         "flac_s24_stereo_96k.flac",
         "flac_s24_stereo_192k.flac",
     ] {

@@ -29,5 +29,8 @@ ffmpeg -nostdin -y -v error -i "$tmp/mix.wav" -f lavfi -i "anoisesrc=r=44100:a=1
   -filter_complex "[0:a]aformat=sample_fmts=flt[a];[1:a]aformat=sample_fmts=flt[b];[a][b]concat=n=2:v=0:a=1" -c:a pcm_s16le "$tmp/loud.wav"
 flac -s -f --lax -l 0 -b 1152 "$tmp/loud.wav" -o flac_fixed_only.flac
 flac -s -f --lax -l 32 -e -b 4608 "$tmp/mix.wav" -o flac_lpc32.flac
+# FLAC in Ogg and in MP4 (other demuxers, same frames)
+ffmpeg -nostdin -y -v error -i flac_lvl0_fixed.flac -c:a copy flac_in_ogg.oga
+ffmpeg -nostdin -y -v error -i flac_lvl0_fixed.flac -c:a copy -strict -2 flac_in_mp4.mp4
 rm -r "$tmp"
 ls -la flac_*
