@@ -93,6 +93,8 @@ pub struct Hpcp {
     windowed: Vec<f32>,
     spectrum: Vec<Complex32>,
     mag: Vec<f32>,
+    /// log2 of `mag` over the peak search range (see `process_frame`).
+    log_mag: Vec<f32>,
     peaks: Vec<(f32, f32)>,
     frame_hpcp: [f32; RES],
     weighting: Vec<[f32; TAPS]>,
@@ -167,6 +169,7 @@ impl Hpcp {
             scratch: fft.make_scratch_vec(),
             spectrum: fft.make_output_vec(),
             mag: vec![0.0; n_fft / 2 + 1],
+            log_mag: Vec::with_capacity(n_fft / 2 + 1),
             peaks: Vec::with_capacity(n_fft / 2 + 1),
             windowed: vec![0.0; n_fft],
             fft,
@@ -250,19 +253,29 @@ impl Hpcp {
             &mut self.scratch,
         );
         let mut mx = 0.0f32;
-        // Power |X|² (no square root per bin); peaks are interpolated on its dB values.
-        for (m, c) in self.mag.iter_mut().zip(&self.spectrum) {
-            *m = c.norm_sqr();
-        }
         let bin_hz = self.sr / self.n_fft as f32;
         let k_lo = ((self.cfg.fmin / bin_hz).floor() as usize).max(1);
         let k_hi = ((self.cfg.fmax / bin_hz).ceil() as usize).min(self.mag.len() - 2);
+        // Power |X|² (no square root per bin) of the bins the peak search reads; peaks are
+        // interpolated on its dB values.
+        for (m, c) in self.mag[..=k_hi + 1].iter_mut().zip(&self.spectrum) {
+            *m = c.norm_sqr();
+        }
         for &m in &self.mag[k_lo..=k_hi] {
             mx = mx.max(m);
         }
         if mx < self.silence_floor * self.silence_floor {
             return;
         }
+        // The interpolation is scale-free, so it runs on log2 of the power (dB / 10·log10 2)
+        // and the peak magnitude is 2^(log2 power / 2): the logarithms of the searched bins
+        // and their neighbours in one vectorised pass (`lg[i]` is bin `k_lo − 1 + i`).
+        self.log_mag.clear();
+        self.log_mag.extend(
+            self.mag[k_lo - 1..=k_hi + 1]
+                .iter()
+                .map(|&v| fastmath::log2(v.max(1e-30))),
+        );
         let floor = mx * 10f32.powf(-PEAK_RANGE_DB / 10.0);
         self.peaks.clear();
         for k in k_lo..=k_hi {
@@ -270,10 +283,8 @@ impl Hpcp {
             if b <= floor || b <= self.mag[k - 1] || b < self.mag[k + 1] {
                 continue;
             }
-            // The interpolation is scale-free, so it runs on log2 of the power (dB / 10·log10 2)
-            // and the peak magnitude is 2^(log2 power / 2).
-            let lg = |v: f32| fastmath::log2(v.max(1e-30));
-            let (al, be, ga) = (lg(self.mag[k - 1]), lg(b), lg(self.mag[k + 1]));
+            let lg = &self.log_mag[k - k_lo..k - k_lo + 3];
+            let (al, be, ga) = (lg[0], lg[1], lg[2]);
             let den = al - 2.0 * be + ga;
             let p = if den.abs() > 1e-12 {
                 (0.5 * (al - ga) / den).clamp(-0.5, 0.5)
