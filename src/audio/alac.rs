@@ -257,7 +257,12 @@ fn unpredict_channels(chs: &mut [Vec<i32>], params: &[Channel], bits: u32) {
         (Some(a), None) => alac_simd::run(&mut [a], start),
         _ => true,
     };
-    debug_assert!(done, "alac_simd::run is only called where available");
+    if !done {
+        // not reached (`fast` checked the CPU), but never leave residuals in the output
+        for ((ch, p), crev) in chs.iter_mut().zip(params).zip(&mut crevs) {
+            adaptive_from(ch, &mut crev[..p.order], start, cs, p.den_shift);
+        }
+    }
 }
 
 /// One step of the sign-adaptive predictor: `window` = the `order` previous samples, oldest
@@ -323,8 +328,14 @@ fn adaptive<const N: usize>(buf: &mut [i32], crev: &mut [i32; 32], cs: u32, den_
 
 /// The adaptive predictor for any order below 31.
 fn adaptive_any(buf: &mut [i32], crev: &mut [i32], cs: u32, den_shift: u32) {
+    adaptive_from(buf, crev, crev.len() + 1, cs, den_shift);
+}
+
+/// [`adaptive_any`] from sample `from` on (`from > order`; the samples before it final and
+/// `crev` the coefficients they left).
+fn adaptive_from(buf: &mut [i32], crev: &mut [i32], from: usize, cs: u32, den_shift: u32) {
     let order = crev.len();
-    for j in order + 1..buf.len() {
+    for j in from.max(order + 1)..buf.len() {
         let (past, rest) = buf.split_at_mut(j);
         rest[0] = adapt_step(
             &past[j - order..],
