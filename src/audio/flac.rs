@@ -11,9 +11,9 @@
 //! (`tests/own_decoders.rs` decodes real files with both): `x / 2^(bits − 1)`, exact for
 //! ≤ 24 bits.
 //!
-//! The frame's CRC-8 and CRC-16 are not checked (native FLAC's demuxer delimits frames by
-//! them already). A truncated or inconsistent frame is an error for that frame only; nothing
-//! panics.
+//! The header's CRC-8 is checked (as symphonia's decoder does); the frame's CRC-16 is not
+//! (native FLAC's demuxer delimits frames by it already). A truncated or inconsistent frame is
+//! an error for that frame only; nothing panics.
 
 use super::bits::{Bits, Cache};
 
@@ -118,7 +118,12 @@ impl FlacDecoder {
             10 => (2, Stereo::MidSide),
             _ => return Err("reserved channel assignment".into()),
         };
-        r.skip(8); // CRC-8 of the header
+        // CRC-8 (polynomial x⁸ + x² + x + 1) of the header bytes before it
+        let end = r.pos / 8;
+        if r.pos % 8 != 0 || frame.len() <= end || crc8(&frame[..end]) != frame[end] {
+            return Err("frame header CRC mismatch".into());
+        }
+        r.skip(8);
         if self.ch.len() < nch {
             self.ch.resize_with(nch, Vec::new);
         }
@@ -138,6 +143,22 @@ impl FlacDecoder {
         emit(&self.ch[..nch], stereo, bits, out);
         Ok((nch, rate))
     }
+}
+
+/// CRC-8 with polynomial 0x07, initial value 0 (the frame header checksum).
+fn crc8(bytes: &[u8]) -> u8 {
+    let mut c = 0u8;
+    for &b in bytes {
+        c ^= b;
+        for _ in 0..8 {
+            c = if c & 0x80 != 0 {
+                (c << 1) ^ 0x07
+            } else {
+                c << 1
+            };
+        }
+    }
+    c
 }
 
 /// Undoes the stereo decorrelation and appends interleaved f32 (`x / 2^(bits − 1)`).
@@ -534,7 +555,8 @@ mod tests {
         w.put(0, 1);
         w.put(0, 8); // frame number 0
         w.put(7, 8); // block size − 1
-        w.put(0, 8); // CRC-8 (not checked)
+        let header_crc = crc8(&w.0);
+        w.put(header_crc as u32, 8); // CRC-8 of the header
         w.put(0, 1); // subframe padding
         w.put(9, 6); // fixed, order 1
         w.put(0, 1); // no wasted bits
@@ -563,24 +585,55 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    fn d_ok(frame: &[u8]) -> bool {
+        let mut d = FlacDecoder::new(Some(16), Some(44_100)).unwrap();
+        d.decode(frame, &mut Vec::new()).is_ok()
+    }
+
     #[test]
     fn random_frames_are_errors_or_audio_never_panics() {
         let mut next = crate::audio::bits::xorshift(0x2545_f491_4f6c_dd1du64);
         let mut out = Vec::new();
+        let (mut decoded, mut errors) = (0, 0);
         for bits in [None, Some(16), Some(24)] {
             let mut d = FlacDecoder::new(bits, Some(44_100)).unwrap();
             for len in [0usize, 3, 7, 16, 100, 1000, 5000] {
-                for _ in 0..50 {
-                    let mut frame: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-                    if len >= 4 {
-                        // a valid sync and header start, so the decoder gets past them
-                        frame[0] = 0xff;
-                        frame[1] = 0xf8;
+                for i in 0..60 {
+                    // random bytes after a valid header (every channel assignment, 16 and
+                    // 24 bits, a few block sizes), so that the subframe parser sees garbage
+                    let mut w = Writer(Vec::new(), 0);
+                    w.put(0xfff8, 16);
+                    w.put([1, 7, 8, 12][i % 4], 4); // 192, 16-bit size, 256, 4096
+                    w.put(9, 4);
+                    w.put((i % 11) as u32, 4); // 1–8 independent, left/mid/right side
+                    w.put(if i % 2 == 0 { 4 } else { 6 }, 3);
+                    w.put(0, 1);
+                    w.put(0, 8);
+                    if i % 4 == 1 {
+                        w.put((next() % 4096) as u32, 16);
                     }
-                    let _ = d.decode(&frame, &mut out);
+                    let crc = crc8(&w.0);
+                    w.put(crc as u32, 8);
+                    let mut frame = w.0;
+                    frame.extend((0..len).map(|_| next() as u8));
+                    match d.decode(&frame, &mut out) {
+                        Ok(_) => decoded += 1,
+                        Err(_) => errors += 1,
+                    }
                 }
             }
         }
+        assert!(
+            errors > 0 && decoded > 0,
+            "{decoded} decoded, {errors} errors"
+        );
+        // a damaged header is caught by its CRC
+        let mut frame = vec![0xff, 0xf8, 0x19, 0x08, 0x00];
+        frame.push(crc8(&frame));
+        frame.extend([0u8; 64]);
+        assert!(d_ok(&frame));
+        frame[2] ^= 0x10;
+        assert!(!d_ok(&frame));
         assert!(FlacDecoder::new(Some(32), None).is_none());
     }
 }
