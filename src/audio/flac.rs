@@ -120,7 +120,7 @@ impl FlacDecoder {
         };
         // CRC-8 (polynomial x⁸ + x² + x + 1) of the header bytes before it
         let end = r.pos / 8;
-        if r.pos % 8 != 0 || frame.len() <= end || crc8(&frame[..end]) != frame[end] {
+        if !r.pos.is_multiple_of(8) || frame.len() <= end || crc8(&frame[..end]) != frame[end] {
             return Err("frame header CRC mismatch".into());
         }
         r.skip(8);
