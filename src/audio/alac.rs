@@ -70,9 +70,7 @@ impl Cache<'_> {
         let pre = (!w).leading_zeros();
         if pre >= MAX_PREFIX {
             self.consume(MAX_PREFIX);
-            let v = (self.buf >> (64 - escape_bits)) as u32;
-            self.consume(escape_bits);
-            return v;
+            return self.read(escape_bits);
         }
         let mut result = pre.wrapping_mul(m);
         let mut used = pre + 1;
@@ -87,48 +85,37 @@ impl Cache<'_> {
     }
 }
 
-/// Decodes `out.len()` residuals (the adaptive Golomb coder with zero runs), `bits` per
-/// sample for escapes. On x86-64 CPUs with LZCNT and BMI2 the same code is compiled for
-/// them (the leading-zero counts sit on the loop's dependency chain; `bsr` takes 3–4 cycles,
-/// `lzcnt` one).
-fn residuals(
-    r: &mut Bits<'_>,
-    out: &mut [i32],
+/// Parameters of the adaptive Golomb coder for one channel: initial mean `mb0`, adaptation
+/// rate `pb`, the largest `k` (`kb`), and the bits per sample of escaped values.
+#[derive(Clone, Copy)]
+struct Coder {
     mb0: u32,
     pb: u32,
     kb: u32,
     bits: u32,
-) -> Result<(), String> {
+}
+
+/// Decodes `out.len()` residuals (the adaptive Golomb coder with zero runs). On x86-64 CPUs
+/// with LZCNT and BMI2 the same code is compiled for them (the leading-zero counts sit on
+/// the loop's dependency chain; `bsr` takes 3–4 cycles, `lzcnt` one).
+fn residuals(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), String> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("lzcnt") && std::arch::is_x86_feature_detected!("bmi2") {
         // SAFETY: the features were detected just above.
-        return unsafe { residuals_lzcnt(r, out, mb0, pb, kb, bits) };
+        return unsafe { residuals_lzcnt(r, out, coder) };
     }
-    residuals_body(r, out, mb0, pb, kb, bits)
+    residuals_body(r, out, coder)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "lzcnt,bmi2")]
-fn residuals_lzcnt(
-    r: &mut Bits<'_>,
-    out: &mut [i32],
-    mb0: u32,
-    pb: u32,
-    kb: u32,
-    bits: u32,
-) -> Result<(), String> {
-    residuals_body(r, out, mb0, pb, kb, bits)
+fn residuals_lzcnt(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), String> {
+    residuals_body(r, out, coder)
 }
 
 #[inline(always)]
-fn residuals_body(
-    r: &mut Bits<'_>,
-    out: &mut [i32],
-    mb0: u32,
-    pb: u32,
-    kb: u32,
-    bits: u32,
-) -> Result<(), String> {
+fn residuals_body(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), String> {
+    let Coder { mb0, pb, kb, bits } = coder;
     let n = out.len();
     let limit = r.data.len() * 8;
     let r_bits = r;
@@ -197,14 +184,7 @@ fn unpredict(buf: &mut [i32], coefs: &[i32; 32], order: usize, bits: u32, den_sh
         }
         return;
     }
-    for j in 1..=order.min(n - 1) {
-        buf[j] = sx(buf[j].wrapping_add(buf[j - 1]), cs);
-    }
-    // the coefficients in sample order: crev[i] pairs with out[j − order + i]
-    let mut crev = [0i32; 32];
-    for (i, c) in crev[..order].iter_mut().enumerate() {
-        *c = coefs[order - 1 - i];
-    }
+    let mut crev = warm_up(buf, coefs, order, cs);
     macro_rules! orders {
         ($($n:literal)*) => {
             match order {
@@ -214,6 +194,20 @@ fn unpredict(buf: &mut [i32], coefs: &[i32; 32], order: usize, bits: u32, den_sh
         };
     }
     orders!(1 2 3 4 5 6 7 8 9 10 11 12 16);
+}
+
+/// The predictor's start (orders below 31): samples `1..=order` by the first-order
+/// predictor, in place; returns the coefficients in sample order (`crev[i]` pairs with
+/// `out[j − order + i]`).
+fn warm_up(buf: &mut [i32], coefs: &[i32; 32], order: usize, cs: u32) -> [i32; 32] {
+    for j in 1..=order.min(buf.len().saturating_sub(1)) {
+        buf[j] = sx(buf[j].wrapping_add(buf[j - 1]), cs);
+    }
+    let mut crev = [0i32; 32];
+    for (i, c) in crev[..order].iter_mut().enumerate() {
+        *c = coefs[order - 1 - i];
+    }
+    crev
 }
 
 /// Undoes the prediction of an element's channels in place (`chs[c]` with `params[c]`):
@@ -232,14 +226,9 @@ fn unpredict_channels(chs: &mut [Vec<i32>], params: &[Channel], bits: u32) {
         }
         return;
     }
-    let mut crevs = [[0i32; 8]; 2];
+    let mut crevs = [[0i32; 32]; 2];
     for ((ch, p), crev) in chs.iter_mut().zip(params).zip(&mut crevs) {
-        for j in 1..=p.order {
-            ch[j] = sx(ch[j].wrapping_add(ch[j - 1]), cs);
-        }
-        for (i, c) in crev[..p.order].iter_mut().enumerate() {
-            *c = p.coefs[p.order - 1 - i];
-        }
+        *crev = warm_up(ch, &p.coefs, p.order, cs);
         adaptive_any(&mut ch[..start], &mut crev[..p.order], cs, p.den_shift);
     }
     let mut list = chs
@@ -538,15 +527,13 @@ impl AlacDecoder {
         let shift_pos = r.pos;
         r.skip(shift as usize * nch * frames);
         for (c, p) in params.iter().enumerate().take(nch) {
-            let pb = cfg.pb as u32 * p.pb_factor / 4;
-            residuals(
-                r,
-                &mut self.ch[c],
-                cfg.mb as u32,
-                pb,
-                cfg.kb as u32,
-                chan_bits,
-            )?;
+            let coder = Coder {
+                mb0: cfg.mb as u32,
+                pb: cfg.pb as u32 * p.pb_factor / 4,
+                kb: cfg.kb as u32,
+                bits: chan_bits,
+            };
+            residuals(r, &mut self.ch[c], coder)?;
             if p.mode != 0 {
                 unpredict(&mut self.ch[c], &[0; 32], 31, chan_bits, 0);
             }
@@ -556,12 +543,7 @@ impl AlacDecoder {
             let end = r.pos;
             r.pos = shift_pos;
             let mut c = Cache::at(r);
-            self.low.extend((0..nch * frames).map(|_| {
-                c.refill();
-                let v = (c.buf >> (64 - shift)) as u32;
-                c.consume(shift);
-                v
-            }));
+            self.low.extend((0..nch * frames).map(|_| c.read(shift)));
             r.pos = end;
         }
         Ok(Element {

@@ -115,6 +115,23 @@ impl<'a> Cache<'a> {
         }
     }
 
+    /// Reads `n ≤ 32` bits (refilling first).
+    #[inline(always)]
+    pub fn read(&mut self, n: u32) -> u32 {
+        self.refill();
+        // two shifts, so that n = 0 reads nothing
+        let v = ((self.buf >> 1) >> (63 - n)) as u32;
+        self.consume(n);
+        v
+    }
+
+    /// Reads `1 ≤ n ≤ 32` bits as a signed two's-complement value.
+    #[inline(always)]
+    pub fn read_signed(&mut self, n: u32) -> i32 {
+        let v = self.read(n);
+        (v.wrapping_shl(32 - n) as i32).wrapping_shr(32 - n)
+    }
+
     /// Drops `n < 64` bits (at most `bits`).
     #[inline(always)]
     pub fn consume(&mut self, n: u32) {

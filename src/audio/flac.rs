@@ -312,21 +312,11 @@ fn residual(r: &mut Bits<'_>, out: &mut [i32], order: usize) -> Result<(), Strin
     let mut i = order;
     for p in 0..1usize << partition_order {
         let end = (p + 1) * size;
-        c.refill();
-        let k = (c.buf >> (64 - param_bits)) as u32;
-        c.consume(param_bits);
+        let k = c.read(param_bits);
         if k == escape {
-            let width = (c.buf >> 59) as u32;
-            c.consume(5);
+            let width = c.read(5);
             for o in &mut out[i..end] {
-                c.refill();
-                *o = if width == 0 {
-                    0
-                } else {
-                    let v = ((c.buf >> (64 - width)) as u32) << (32 - width);
-                    c.consume(width);
-                    (v as i32) >> (32 - width)
-                };
+                *o = if width == 0 { 0 } else { c.read_signed(width) };
             }
         } else {
             for o in &mut out[i..end] {
@@ -382,9 +372,7 @@ fn rice_long(c: &mut Cache<'_>, k: u32, limit: usize) -> Result<u64, String> {
         }
         c.refill();
     }
-    c.refill();
-    let low = (c.buf >> 1) >> (63 - k);
-    c.consume(k);
+    let low = c.read(k) as u64;
     Ok((q << k) | low)
 }
 
