@@ -29,6 +29,8 @@ pub mod features;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod similarity;
 pub mod summary;
 pub mod vector;

@@ -5,6 +5,8 @@
 mod extract;
 mod index;
 mod schema;
+#[cfg(feature = "serve")]
+mod serve;
 mod similar;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +29,9 @@ enum Command {
     Index(index::IndexArgs),
     /// Find the nearest tracks of audio files or indexed paths.
     Similar(similar::SimilarArgs),
+    /// Serve analyses over HTTP (POST /v1/analyze) for upload workers.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 /// Parses the command line and runs; returns the process exit status.
@@ -46,5 +51,7 @@ pub fn main() -> i32 {
         Command::Schema(args) => schema::run(args),
         Command::Index(args) => index::run(args),
         Command::Similar(args) => similar::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     }
 }

@@ -6,7 +6,7 @@
 //! returns. The file is written to a temporary name in the same directory and renamed, so
 //! a reader never sees a half-written file.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2};
@@ -53,33 +53,37 @@ pub fn npz_name(track: &Path) -> String {
 pub fn write_npz(dir: &Path, track: &Path, m: &FrameMatrices) -> io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(npz_name(track));
-    write_atomically(&path, |file| {
-        let mut npz = NpzWriter::new(BufWriter::new(file));
-        let n = m.n_frames;
-        for (name, rows) in [
-            ("centroid", &m.centroid),
-            ("bandwidth", &m.bandwidth),
-            ("rolloff", &m.rolloff),
-            ("flatness", &m.flatness),
-            ("zcr", &m.zcr),
-            ("rms", &m.rms),
-        ] {
-            npz.add_array(name, &by_feature(rows, n, 1))
-                .map_err(io_err)?;
-        }
-        npz.add_array("contrast", &by_feature(&m.contrast, n, 7))
-            .map_err(io_err)?;
-        npz.add_array("mel", &by_feature(&m.mel, n, 128))
-            .map_err(io_err)?;
-        npz.add_array("mfcc", &by_feature(&m.mfcc, n, 20))
-            .map_err(io_err)?;
-        npz.add_array("onset_strength", &Array1::from(m.onset_strength.clone()))
-            .map_err(io_err)?;
-        npz.add_array("chroma", &by_feature(&m.chroma, n, 12))
-            .map_err(io_err)?;
-        npz.add_array("times", &Array1::from(m.times.clone()))
-            .map_err(io_err)?;
-        npz.finish().map_err(io_err)?.flush()
-    })?;
+    write_atomically(&path, |file| write_npz_to(BufWriter::new(file), m)?.flush())?;
     Ok(path)
+}
+
+/// Writes the arrays of `m` as an `.npz` archive into `w` (a file, or a
+/// `Cursor<Vec<u8>>` for an in-memory archive); returns the writer.
+pub fn write_npz_to<W: Write + Seek>(w: W, m: &FrameMatrices) -> io::Result<W> {
+    let mut npz = NpzWriter::new(w);
+    let n = m.n_frames;
+    for (name, rows) in [
+        ("centroid", &m.centroid),
+        ("bandwidth", &m.bandwidth),
+        ("rolloff", &m.rolloff),
+        ("flatness", &m.flatness),
+        ("zcr", &m.zcr),
+        ("rms", &m.rms),
+    ] {
+        npz.add_array(name, &by_feature(rows, n, 1))
+            .map_err(io_err)?;
+    }
+    npz.add_array("contrast", &by_feature(&m.contrast, n, 7))
+        .map_err(io_err)?;
+    npz.add_array("mel", &by_feature(&m.mel, n, 128))
+        .map_err(io_err)?;
+    npz.add_array("mfcc", &by_feature(&m.mfcc, n, 20))
+        .map_err(io_err)?;
+    npz.add_array("onset_strength", &Array1::from(m.onset_strength.clone()))
+        .map_err(io_err)?;
+    npz.add_array("chroma", &by_feature(&m.chroma, n, 12))
+        .map_err(io_err)?;
+    npz.add_array("times", &Array1::from(m.times.clone()))
+        .map_err(io_err)?;
+    npz.finish().map_err(io_err)
 }
