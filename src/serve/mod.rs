@@ -59,7 +59,10 @@ pub fn run(config: ServeConfig) -> i32 {
             return 2;
         }
     };
-    match runtime.block_on(serve(config)) {
+    let result = runtime.block_on(serve(config));
+    // Connections still open after the shutdown deadline are dropped here.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match result {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("leitmotif: {e}");
@@ -185,14 +188,20 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     drop(listener);
     state.shutting_down.store(true, Ordering::Relaxed);
     tracing::info!("shutting down: finishing in-flight requests");
+    let deadline = std::time::Instant::now() + config.shutdown_timeout;
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(config.shutdown_timeout) => {
-            tracing::warn!("shutdown deadline reached; closing remaining connections");
+            tracing::warn!("shutdown deadline reached; dropping the remaining requests");
         }
     }
+    // Workers still busy after the deadline (a long analysis) get one more second; their
+    // spool files are removed either way.
     let st = Arc::clone(&state);
-    let _ = tokio::task::spawn_blocking(move || st.pool.shutdown()).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        st.pool.shutdown(deadline.max(std::time::Instant::now()) + Duration::from_secs(1))
+    })
+    .await;
     Ok(())
 }
 

@@ -8,8 +8,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
@@ -34,6 +37,17 @@ pub(crate) struct Pool {
     threads: Mutex<Vec<JoinHandle<()>>>,
     admission: Arc<Semaphore>,
     metrics: Arc<Metrics>,
+    shared: Arc<Shared>,
+}
+
+/// State the workers share with the pool.
+#[derive(Default)]
+struct Shared {
+    /// Set at shutdown: queued jobs are dropped instead of analysed.
+    stopping: AtomicBool,
+    /// Spool files being analysed now, removed by [`Pool::shutdown`] should a worker
+    /// outlive the deadline.
+    running: Mutex<HashSet<PathBuf>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -52,15 +66,17 @@ impl Pool {
         let jobs = jobs.max(1);
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
+        let shared = Arc::new(Shared::default());
         let mut threads = Vec::with_capacity(jobs);
         for i in 0..jobs {
             let plain = Pipeline::new(config.clone(), FeatureOptions::default())?;
             let rx = Arc::clone(&rx);
             let config = config.clone();
             let metrics = Arc::clone(&metrics);
+            let shared = Arc::clone(&shared);
             let handle = std::thread::Builder::new()
                 .name(format!("leitmotif-worker-{i}"))
-                .spawn(move || worker(rx, plain, config, metrics))
+                .spawn(move || worker(rx, plain, config, metrics, shared))
                 .map_err(|e| Error::Internal {
                     path: PathBuf::from("serve"),
                     cause: format!("cannot start a worker thread: {e}"),
@@ -76,6 +92,7 @@ impl Pool {
             threads: Mutex::new(threads),
             admission: Arc::new(Semaphore::new(jobs + queue)),
             metrics,
+            shared,
         })
     }
 
@@ -107,12 +124,23 @@ impl Pool {
         })
     }
 
-    /// Stops the workers after the jobs already queued and waits for them.
-    pub(crate) fn shutdown(&self) {
+    /// Stops the workers: queued jobs are dropped, running analyses get until `deadline`
+    /// to finish. Spool files of analyses still running then are removed here.
+    pub(crate) fn shutdown(&self, deadline: Instant) {
+        self.shared.stopping.store(true, Ordering::Relaxed);
         lock(&self.tx).take();
         let threads = std::mem::take(&mut *lock(&self.threads));
-        for t in threads {
-            let _ = t.join();
+        while threads.iter().any(|t| !t.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if threads.iter().all(|t| t.is_finished()) {
+            for t in threads {
+                let _ = t.join();
+            }
+        } else {
+            for path in lock(&self.shared.running).drain() {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
@@ -134,6 +162,7 @@ fn worker(
     plain: Pipeline,
     config: AnalysisConfig,
     metrics: Arc<Metrics>,
+    shared: Arc<Shared>,
 ) {
     let mut plain = Some(plain);
     let mut framed: Option<Pipeline> = None;
@@ -143,10 +172,13 @@ fn worker(
             Err(_) => return,
         };
         metrics.queue_depth.fetch_sub(1, Ordering::Relaxed);
-        if job.reply.is_closed() {
-            // The client went away while the job waited: skip it (its file goes with it).
+        if job.reply.is_closed() || shared.stopping.load(Ordering::Relaxed) {
+            // The client went away while the job waited, or the service is stopping: skip
+            // it (its file goes with it).
             continue;
         }
+        let spool_path = job.upload.path().to_path_buf();
+        lock(&shared.running).insert(spool_path.clone());
         metrics.in_flight.fetch_add(1, Ordering::Relaxed);
         let slot = if job.frames { &mut framed } else { &mut plain };
         let options = FeatureOptions {
@@ -164,6 +196,7 @@ fn worker(
             })
         });
         metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        lock(&shared.running).remove(&spool_path);
         let (outcome, audio_s) = match &result {
             Ok(a) => ("ok", a.record.duration_s),
             Err(e) => (e.kind().as_str(), 0.0),
