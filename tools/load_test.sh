@@ -56,6 +56,7 @@ stop_server() {
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
 count_ok() { curl -s "http://$addr/metrics" | awk -F' ' '/^leitmotif_http_requests_total\{route="\/v1\/analyze",status="200"\}/ {print $2}'; }
+count_all() { curl -s "http://$addr/metrics" | awk '/^leitmotif_http_requests_total\{route="\/v1\/analyze"/ {s += $2} END {print s + 0}'; }
 now() { date +%s.%N; }
 
 echo "== 1. throughput: extract --jobs $N vs serve --jobs $N, $N connections (3-min MP3)"
@@ -78,17 +79,21 @@ done
 echo "== 2. $REQS short requests, $((2 * N)) connections"
 start_server
 threads=$N
-BODY=$short LIMIT=$((REQS / threads)) wrk -t "$threads" -c $((2 * N)) -d 1800s --timeout 60s --latency \
+BODY=$short LIMIT=$(((REQS + threads - 1) / threads)) wrk -t "$threads" -c $((2 * N)) -d 1800s --timeout 60s --latency \
   -s tools/load_post.lua "http://$addr/v1/analyze" >"$work/wrk_short.txt" &
 wrk_pid=$!
 : >"$work/rss_short.tsv"
+# wrk runs for a duration; it is interrupted (SIGINT: it prints its summary) once the server
+# has answered REQS requests. Each thread also stops itself after REQS/threads responses.
 while kill -0 "$wrk_pid" 2>/dev/null; do
-  printf '%s\t%s\n' "$(count_ok)" "$(rss_kb)" >>"$work/rss_short.tsv"
+  done_now=$(count_all)
+  printf '%s\t%s\n' "$done_now" "$(rss_kb)" >>"$work/rss_short.tsv"
+  if [ "${done_now:-0}" -ge "$REQS" ]; then kill -INT "$wrk_pid"; fi
   sleep 1
 done
 wait "$wrk_pid" || true
 ok=$(count_ok)
-total=$(curl -s "http://$addr/metrics" | awk '/^leitmotif_http_requests_total\{route="\/v1\/analyze"/ {s += $2} END {print s}')
+total=$(count_all)
 stop_server
 grep -E "requests in|Requests/sec|Non-2xx|Socket errors|^ +(50|99)%" "$work/wrk_short.txt" || true
 echo "server: $total answered on /v1/analyze, $ok with 200, $((total - ok)) errors"
