@@ -21,7 +21,10 @@ pub struct ServeArgs {
     /// Largest request body in MB (10^6 bytes).
     #[arg(long, value_name = "MB", default_value_t = 256.0)]
     max_body: f64,
-    /// Analyse at most this many seconds of each upload.
+    /// Bodies up to this size (MB) stay in memory; larger ones go to an unnamed temporary file.
+    #[arg(long, value_name = "MB", default_value_t = 8.388608)]
+    memory_body: f64,
+    /// Analyse at most this many seconds of each upload (default: 3 hours).
     #[arg(long, value_name = "SECONDS")]
     max_duration: Option<f64>,
     /// Per-track analysis time limit (504 beyond).
@@ -63,6 +66,10 @@ pub fn run(args: ServeArgs) -> i32 {
             return Err("--max-body must be a positive number of MB".into());
         }
         config.max_body = (args.max_body * 1e6) as u64;
+        if !(args.memory_body.is_finite() && args.memory_body >= 0.0) {
+            return Err("--memory-body must be a number of MB".into());
+        }
+        config.memory_body = (args.memory_body * 1e6) as u64;
         config.max_duration_s = args.max_duration;
         config.timeout_s = args.timeout;
         config.client_timeout = seconds(args.client_timeout, "--client-timeout")?;

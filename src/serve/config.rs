@@ -20,11 +20,12 @@ pub struct ServeConfig {
     pub queue: usize,
     /// Largest accepted request body in bytes (413 beyond). Default 256 MiB.
     pub max_body: u64,
-    /// Bodies up to this size are kept in memory; larger ones are spooled to a temporary
-    /// file (deleted on drop). Default 8 MiB.
+    /// Bodies up to this size are kept in memory; larger ones are spooled to an unnamed
+    /// temporary file in `spool_dir`. Default 8 MiB, so at most `(jobs + queue) × 8 MiB`
+    /// of bodies are in memory at once.
     pub memory_body: u64,
-    /// Analyse at most this many seconds of each upload (a warning in the record). Default:
-    /// no limit.
+    /// Analyse at most this many seconds of each upload (a warning in the record). Default
+    /// `None`: the library's cap ([`crate::config::DEFAULT_MAX_DURATION_S`], 3 hours).
     pub max_duration_s: Option<f64>,
     /// Per-track analysis time limit in seconds (504 beyond). Default 60 s.
     pub timeout_s: f64,

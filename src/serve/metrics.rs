@@ -92,7 +92,10 @@ impl Metrics {
             s,
             "# HELP leitmotif_http_request_duration_seconds Request latency by route."
         );
-        let _ = writeln!(s, "# TYPE leitmotif_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            s,
+            "# TYPE leitmotif_http_request_duration_seconds histogram"
+        );
         for (route, h) in lock(&self.latency).iter() {
             let r = escape(route);
             for (c, b) in h.counts.iter().zip(BUCKETS.iter()) {

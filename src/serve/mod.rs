@@ -2,8 +2,8 @@
 //!
 //! An HTTP/1.1 server (tokio, hyper, axum) in front of a fixed pool of analysis workers:
 //!
-//! - `POST /v1/analyze[?name=LABEL][&frames=1]`: the body is an audio file, streamed to a
-//!   temporary file (never held whole in memory); the answer is the record `leitmotif
+//! - `POST /v1/analyze[?name=LABEL][&frames=1]`: the body is an audio file, kept in memory
+//!   when small and otherwise streamed to an unnamed temporary file; the answer is the record `leitmotif
 //!   extract` writes (`path` = the label), or the per-frame matrices as NPZ.
 //! - `POST /v1/similar[?k=10]`: the nearest tracks of `--index` to an uploaded file or a
 //!   posted vector.
@@ -34,7 +34,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::analyzer::AnalysisConfig;
+use crate::config::AnalysisConfig;
 use crate::similarity::Index;
 use metrics::Metrics;
 use pool::Pool;
@@ -91,7 +91,9 @@ fn validate(c: &ServeConfig) -> Result<(), String> {
     if !(c.timeout_s.is_finite() && c.timeout_s > 0.0) {
         return Err("--timeout must be a positive number of seconds".into());
     }
-    if c.max_duration_s.is_some_and(|d| !(d.is_finite() && d > 0.0)) {
+    if c.max_duration_s
+        .is_some_and(|d| !(d.is_finite() && d > 0.0))
+    {
         return Err("--max-duration must be a positive number of seconds".into());
     }
     if c.client_timeout.is_zero() {
@@ -129,6 +131,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         metrics,
         spool: SpoolSettings {
             max_body: config.max_body,
+            memory_body: config.memory_body,
             idle: config.client_timeout,
             dir: config.spool_dir.clone().unwrap_or_else(std::env::temp_dir),
         },
@@ -199,7 +202,8 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     // spool files are removed either way.
     let st = Arc::clone(&state);
     let _ = tokio::task::spawn_blocking(move || {
-        st.pool.shutdown(deadline.max(std::time::Instant::now()) + Duration::from_secs(1))
+        st.pool
+            .shutdown(deadline.max(std::time::Instant::now()) + Duration::from_secs(1))
     })
     .await;
     Ok(())

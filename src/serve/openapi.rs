@@ -61,8 +61,9 @@ pub(crate) fn document() -> Value {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Neighbors"}}}
     });
     similar_responses["404"] = problem("The service was started without --index (kind: no_index).");
-    similar_responses["422"] =
-        problem("Undecodable audio, or a vector of another schema (kind: decode, invalid_stream, empty, schema).");
+    similar_responses["422"] = problem(
+        "Undecodable audio, or a vector of another schema (kind: decode, invalid_stream, empty, schema).",
+    );
     json!({
         "openapi": "3.0.3",
         "info": {

@@ -6,10 +6,9 @@
 //! dropped.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -18,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::metrics::Metrics;
 use super::spool::Upload;
-use crate::analyzer::AnalysisConfig;
+use crate::config::AnalysisConfig;
 use crate::error::{Error, Result};
 use crate::features::extractor::FeatureOptions;
 use crate::pipeline::{Pipeline, TrackAnalysis};
@@ -45,9 +44,6 @@ pub(crate) struct Pool {
 struct Shared {
     /// Set at shutdown: queued jobs are dropped instead of analysed.
     stopping: AtomicBool,
-    /// Spool files being analysed now, removed by [`Pool::shutdown`] should a worker
-    /// outlive the deadline.
-    running: Mutex<HashSet<PathBuf>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -125,7 +121,8 @@ impl Pool {
     }
 
     /// Stops the workers: queued jobs are dropped, running analyses get until `deadline`
-    /// to finish. Spool files of analyses still running then are removed here.
+    /// to finish (a worker still busy then is left to the process exit; spooled bodies are
+    /// unnamed files, so nothing stays on disk).
     pub(crate) fn shutdown(&self, deadline: Instant) {
         self.shared.stopping.store(true, Ordering::Relaxed);
         lock(&self.tx).take();
@@ -133,13 +130,9 @@ impl Pool {
         while threads.iter().any(|t| !t.is_finished()) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        if threads.iter().all(|t| t.is_finished()) {
-            for t in threads {
+        for t in threads {
+            if t.is_finished() {
                 let _ = t.join();
-            }
-        } else {
-            for path in lock(&self.shared.running).drain() {
-                let _ = std::fs::remove_file(path);
             }
         }
     }
@@ -177,34 +170,36 @@ fn worker(
             // it (its file goes with it).
             continue;
         }
-        let spool_path = job.upload.path().to_path_buf();
-        lock(&shared.running).insert(spool_path.clone());
         metrics.in_flight.fetch_add(1, Ordering::Relaxed);
         let slot = if job.frames { &mut framed } else { &mut plain };
         let options = FeatureOptions {
             keep_frames: job.frames,
             ..FeatureOptions::default()
         };
+        let Job {
+            upload,
+            name,
+            reply,
+            ..
+        } = job;
+        // The upload (buffer or spool file) is consumed by the analysis and freed with it.
         let result = catch_unwind(AssertUnwindSafe(|| {
-            analyze(slot, &config, options, &job.upload, &job.name)
+            analyze(slot, &config, options, upload, &name)
         }))
         .unwrap_or_else(|_| {
             *slot = None;
             Err(Error::Internal {
-                path: PathBuf::from(&job.name),
+                path: PathBuf::from(&name),
                 cause: "the analysis panicked".into(),
             })
         });
         metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
-        lock(&shared.running).remove(&spool_path);
         let (outcome, audio_s) = match &result {
             Ok(a) => ("ok", a.record.duration_s),
             Err(e) => (e.kind().as_str(), 0.0),
         };
         metrics.observe_track(outcome, audio_s);
-        // The temporary file (if any) is removed here, whether or not anyone still waits.
-        drop(job.upload);
-        let _ = job.reply.send(result);
+        let _ = reply.send(result);
     }
 }
 
@@ -212,7 +207,7 @@ fn analyze(
     slot: &mut Option<Pipeline>,
     config: &AnalysisConfig,
     options: FeatureOptions,
-    upload: &Upload,
+    upload: Upload,
     name: &str,
 ) -> Result<TrackAnalysis> {
     if slot.is_none() {
@@ -224,23 +219,5 @@ fn analyze(
             cause: "no pipeline".into(),
         });
     };
-    let path = upload.path();
-    p.analyze(path).map_err(|e| relabel(e, Path::new(name)))
-}
-
-/// The same error naming the upload's label instead of the spool file.
-fn relabel(e: Error, name: &Path) -> Error {
-    let path = name.to_path_buf();
-    match e {
-        Error::Io { source, .. } => Error::Io { path, source },
-        Error::UnsupportedFormat { cause, .. } => Error::UnsupportedFormat { path, cause },
-        Error::UnsupportedCodec { cause, .. } => Error::UnsupportedCodec { path, cause },
-        Error::NoAudioTrack { .. } => Error::NoAudioTrack { path },
-        Error::InvalidStream { cause, .. } => Error::InvalidStream { path, cause },
-        Error::Decode { cause, .. } => Error::Decode { path, cause },
-        Error::Empty { .. } => Error::Empty { path },
-        Error::Timeout { seconds, .. } => Error::Timeout { path, seconds },
-        Error::Internal { cause, .. } => Error::Internal { path, cause },
-        other => other,
-    }
+    p.analyze_input(upload.into_input(), name)
 }

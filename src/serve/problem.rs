@@ -78,8 +78,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
         let mut resp = (status, body).into_response();
         let h = resp.headers_mut();

@@ -167,9 +167,9 @@ fn params(
 fn name_param(map: &HashMap<String, String>) -> Result<String, Problem> {
     match map.get("name") {
         None => Ok("upload".into()),
-        Some(n) if n.is_empty() || n.len() > MAX_NAME_BYTES => Err(Problem::bad_request(
-            format!("`name` must be 1 to {MAX_NAME_BYTES} bytes"),
-        )),
+        Some(n) if n.is_empty() || n.len() > MAX_NAME_BYTES => Err(Problem::bad_request(format!(
+            "`name` must be 1 to {MAX_NAME_BYTES} bytes"
+        ))),
         Some(n) if n.chars().any(char::is_control) => Err(Problem::bad_request(
             "`name` must not contain control characters",
         )),
@@ -203,14 +203,8 @@ async fn run_analysis(
     frames: bool,
 ) -> Result<TrackAnalysis, Problem> {
     let _admission = st.pool.try_admit().ok_or_else(|| Problem::overloaded(1))?;
-    let upload = spool::receive(
-        body,
-        content_length(headers),
-        name,
-        &st.spool,
-        &st.metrics,
-    )
-    .await?;
+    let upload =
+        spool::receive(body, content_length(headers), name, &st.spool, &st.metrics).await?;
     let (tx, rx) = oneshot::channel();
     let job = Job {
         upload,
@@ -229,10 +223,7 @@ async fn run_analysis(
         Err(_) => Err(Problem::new(
             StatusCode::GATEWAY_TIMEOUT,
             "timeout",
-            format!(
-                "{name}: no answer within {} s",
-                st.wait_limit.as_secs_f64()
-            ),
+            format!("{name}: no answer within {} s", st.wait_limit.as_secs_f64()),
         )),
         Ok(Err(_)) => Err(Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -267,8 +258,12 @@ async fn analyze(
                 write_npz_to(Cursor::new(Vec::new()), &m).map(|c| c.into_inner())
             })
             .await
-            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+            .map_err(|e| {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?
+            .map_err(|e| {
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?;
             let mut r = bytes.into_response();
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -314,7 +309,11 @@ async fn similar(
             None => 10,
             Some(s) => match s.parse::<usize>() {
                 Ok(k) if (1..=1000).contains(&k) => k,
-                _ => return Err(Problem::bad_request("`k` must be an integer from 1 to 1000")),
+                _ => {
+                    return Err(Problem::bad_request(
+                        "`k` must be an integer from 1 to 1000",
+                    ));
+                }
             },
         };
         let Some(ix) = st.index.as_ref() else {
@@ -329,13 +328,15 @@ async fn similar(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.trim_start().starts_with("application/json"));
         let vector: FeatureVector = if is_json {
-            let bytes = axum::body::to_bytes(body, MAX_JSON_BODY).await.map_err(|e| {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("a vector body is at most {MAX_JSON_BODY} bytes: {e}"),
-                )
-            })?;
+            let bytes = axum::body::to_bytes(body, MAX_JSON_BODY)
+                .await
+                .map_err(|e| {
+                    Problem::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "body_too_large",
+                        format!("a vector body is at most {MAX_JSON_BODY} bytes: {e}"),
+                    )
+                })?;
             st.metrics
                 .received_bytes
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -345,20 +346,18 @@ async fn similar(
                 ))
             })?
         } else {
-            let a = run_analysis(&st, &headers, body, &name, false).await?;
-            a.record.vector.ok_or_else(|| {
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "no feature vector",
-                )
-            })?
+            run_analysis(&st, &headers, body, &name, false)
+                .await?
+                .record
+                .vector
         };
         let qz = ix
             .index
             .standardize(&vector, &name)
             .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "schema", e.to_string()))?;
-        let found = ix.index.search(&qz, k, &ix.weights, SearchMode::Exact, None);
+        let found = ix
+            .index
+            .search(&qz, k, &ix.weights, SearchMode::Exact, None);
         let answer = Answer {
             query: &name,
             neighbors: found
@@ -369,8 +368,9 @@ async fn similar(
                 })
                 .collect(),
         };
-        let body = serde_json::to_string(&answer)
-            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        let body = serde_json::to_string(&answer).map_err(|e| {
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
         Ok(json_response(StatusCode::OK, body))
     }
     .await;

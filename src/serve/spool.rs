@@ -1,10 +1,13 @@
-//! Reading a request body: streamed chunk by chunk into a temporary file that is deleted
-//! when the [`Upload`] is dropped (after the analysis, on a timeout, on a client
-//! disconnect, or while unwinding from a panic), never held whole in memory. The body size
-//! is checked against the limit as it arrives, and a client that pauses longer than the
+//! Reading a request body. Small bodies (up to `memory_body`) stay in memory; larger ones
+//! are streamed chunk by chunk into an unnamed temporary file (`O_TMPFILE` on Linux, else
+//! created and unlinked at once), so no body is held whole in memory and no spooled file
+//! can outlive the process, not even after a panic, a timeout or a `kill -9`. The size is
+//! checked against the limit as the body arrives, and a client that pauses longer than the
 //! slow-client timeout between two pieces gets 408.
 
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::io::{Cursor, Seek, SeekFrom};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -12,21 +15,27 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::StatusCode;
 use futures_util::StreamExt;
-use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 
 use super::metrics::Metrics;
 use super::problem::Problem;
+use crate::input::Input;
 
 /// A received body, ready for analysis.
-pub(crate) struct Upload {
-    file: NamedTempFile,
+pub(crate) enum Upload {
+    /// A body of at most `memory_body` bytes.
+    Memory(Vec<u8>),
+    /// A larger body in an unnamed temporary file, rewound to its start.
+    Spooled(File),
 }
 
 impl Upload {
-    /// The spool file's path (a random name in the spool directory).
-    pub(crate) fn path(&self) -> &Path {
-        self.file.path()
+    /// The body as a pipeline input (the buffer or the file is moved, not copied).
+    pub(crate) fn into_input(self) -> Input<'static> {
+        match self {
+            Upload::Memory(bytes) => Input::Reader(Box::new(Cursor::new(bytes))),
+            Upload::Spooled(file) => Input::Reader(Box::new(file)),
+        }
     }
 }
 
@@ -34,19 +43,9 @@ impl Upload {
 #[derive(Debug, Clone)]
 pub(crate) struct SpoolSettings {
     pub(crate) max_body: u64,
+    pub(crate) memory_body: u64,
     pub(crate) idle: Duration,
     pub(crate) dir: PathBuf,
-}
-
-/// A safe file-name suffix from the label's extension (`.mp3`), used only as a format
-/// hint for the decoder: at most 8 ASCII alphanumerics, else none.
-pub(crate) fn extension_hint(name: &str) -> String {
-    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    if !ext.is_empty() && ext.len() <= 8 && ext.chars().all(|c| c.is_ascii_alphanumeric()) {
-        format!(".{}", ext.to_ascii_lowercase())
-    } else {
-        String::new()
-    }
 }
 
 fn internal(e: impl std::fmt::Display) -> Problem {
@@ -57,7 +56,13 @@ fn internal(e: impl std::fmt::Display) -> Problem {
     )
 }
 
-/// Streams `body` into a new temporary file. `declared` is the Content-Length, if any.
+/// Where the body goes while it arrives.
+enum Sink {
+    Memory(Vec<u8>),
+    File(tokio::fs::File),
+}
+
+/// Reads `body` into an [`Upload`]. `declared` is the Content-Length, if any.
 pub(crate) async fn receive(
     body: Body,
     declared: Option<u64>,
@@ -75,12 +80,16 @@ pub(crate) async fn receive(
     if declared.is_some_and(|n| n > settings.max_body) {
         return Err(too_large());
     }
-    let file = tempfile::Builder::new()
-        .prefix("leitmotif-upload-")
-        .suffix(&extension_hint(name))
-        .tempfile_in(&settings.dir)
-        .map_err(internal)?;
-    let mut out = tokio::fs::File::from_std(file.reopen().map_err(internal)?);
+    let spool = || -> Result<tokio::fs::File, Problem> {
+        let f = tempfile::tempfile_in(&settings.dir).map_err(internal)?;
+        Ok(tokio::fs::File::from_std(f))
+    };
+    let mut sink = match declared {
+        Some(n) if n > settings.memory_body => Sink::File(spool()?),
+        // The declared size when known; never more than the memory limit up front.
+        Some(n) => Sink::Memory(Vec::with_capacity(n as usize)),
+        None => Sink::Memory(Vec::new()),
+    };
     let mut stream = body.into_data_stream();
     let mut total: u64 = 0;
     loop {
@@ -115,10 +124,19 @@ pub(crate) async fn receive(
         if total > settings.max_body {
             return Err(too_large());
         }
-        out.write_all(&chunk).await.map_err(internal)?;
+        if let Sink::Memory(buf) = &mut sink
+            && total > settings.memory_body
+        {
+            // Over the memory limit without a declared length: move to a file.
+            let mut f = spool()?;
+            f.write_all(buf).await.map_err(internal)?;
+            sink = Sink::File(f);
+        }
+        match &mut sink {
+            Sink::Memory(buf) => buf.extend_from_slice(&chunk),
+            Sink::File(f) => f.write_all(&chunk).await.map_err(internal)?,
+        }
     }
-    out.flush().await.map_err(internal)?;
-    drop(out);
     if total == 0 {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -126,5 +144,13 @@ pub(crate) async fn receive(
             format!("{name}: the body is empty"),
         ));
     }
-    Ok(Upload { file })
+    match sink {
+        Sink::Memory(buf) => Ok(Upload::Memory(buf)),
+        Sink::File(mut f) => {
+            f.flush().await.map_err(internal)?;
+            let mut f = f.into_std().await;
+            f.seek(SeekFrom::Start(0)).map_err(internal)?;
+            Ok(Upload::Spooled(f))
+        }
+    }
 }
