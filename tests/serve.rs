@@ -518,8 +518,11 @@ fn sigterm_finishes_in_flight_requests_and_exits_0() {
     assert!(server.spool_files().is_empty());
 }
 
+/// A parsed sample: metric name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// One sample line of the Prometheus text format: `name{l="v",...} value`.
-fn parse_sample(line: &str) -> Option<(String, Vec<(String, String)>, f64)> {
+fn parse_sample(line: &str) -> Option<Sample> {
     let name_end = line.find(['{', ' '])?;
     let name = &line[..name_end];
     let name_ok = !name.is_empty()
