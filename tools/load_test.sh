@@ -15,7 +15,7 @@
 #      analyses on 2 cores takes about 20 minutes; the window covers every upload spooled
 #      and the first analyses, after which the server is stopped with SIGTERM).
 # Environment: N (default: cores), K (16), REQS (10000), DURATION (60, seconds per
-# throughput round), LONG_WINDOW (180).
+# throughput round), LONG_WINDOW (180), PHASES ("1 2 3": which of the three to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/leitmotif-load}
@@ -24,6 +24,7 @@ K=${K:-16}
 REQS=${REQS:-10000}
 DURATION=${DURATION:-60}
 LONG_WINDOW=${LONG_WINDOW:-180}
+PHASES=${PHASES:-1 2 3}
 bin=$PWD/target/release/leitmotif
 mkdir -p "$work/corpus" "$work/spool"
 cargo build --release --quiet
@@ -58,7 +59,10 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
 count_ok() { curl -s "http://$addr/metrics" | awk -F' ' '/^leitmotif_http_requests_total\{route="\/v1\/analyze",status="200"\}/ {print $2}'; }
 count_all() { curl -s "http://$addr/metrics" | awk '/^leitmotif_http_requests_total\{route="\/v1\/analyze"/ {s += $2} END {print s + 0}'; }
 now() { date +%s.%N; }
+# Spooled bodies are unnamed files: count the server's open descriptors into the spool dir.
+spooled() { find "/proc/$pid/fd" -lname "$(realpath "$work/spool")/*" 2>/dev/null | wc -l; }
 
+if [[ " $PHASES " == *" 1 "* ]]; then
 echo "== 1. throughput: extract --jobs $N vs serve --jobs $N, $N connections (3-min MP3)"
 for round in 1 2; do
   t0=$(now)
@@ -76,6 +80,9 @@ for round in 1 2; do
        / requests in / { print "round " r " serve: " $0 }' "$work/wrk_song_$round.txt"
 done
 
+fi
+
+if [[ " $PHASES " == *" 2 "* ]]; then
 echo "== 2. $REQS short requests, $((2 * N)) connections"
 start_server
 threads=$N
@@ -101,11 +108,14 @@ awk -F'\t' '$1 >= 1000 && !w { w = $2 } { last = $2; if ($2 > max) max = $2 }
   END { printf "RSS after 1000 requests %.1f MiB, at the end %.1f MiB, max %.1f MiB\n", w / 1024, last / 1024, max / 1024 }' \
   "$work/rss_short.tsv"
 
+fi
+
+if [[ " $PHASES " == *" 3 "* ]]; then
 echo "== 3. 64 concurrent uploads of a 2-hour FLAC ($(du -m "$long" | cut -f1) MB), --queue 62"
 start_server --queue 62 --timeout 600 --shutdown-timeout 5
 : >"$work/long_status.txt"
 for i in $(seq 64); do
-  (curl -s -o /dev/null -w '%{http_code}\n' -X POST -T "$long" \
+  (curl -s -o /dev/null -w '%{http_code}\n' -H 'Expect:' -X POST -T "$long" \
     "http://$addr/v1/analyze?name=long$i.flac" >>"$work/long_status.txt" || true) &
 done
 t0=$(now)
@@ -116,13 +126,14 @@ while [ "$(wc -l <"$work/long_status.txt")" -lt 64 ]; do
   m=$(curl -s "http://$addr/metrics")
   adm=$(echo "$m" | awk '/^leitmotif_admitted / {print $2}')
   q=$(echo "$m" | awk '/^leitmotif_queue_depth / {print $2}')
-  printf '%s\t%s\t%s\t%s\t%s\n' "$el" "$(rss_kb)" "$adm" "$q" "$(ls "$work/spool" | wc -l)" >>"$work/rss_long.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$el" "$(rss_kb)" "$adm" "$q" "$(spooled)" >>"$work/rss_long.tsv"
   sleep 1
 done
 peak=$(hwm_kb)
 stop_server
 wait 2>/dev/null || true
 awk -F'\t' '{ if ($2 > max) max = $2; if ($3 > adm) adm = $3; if ($5 > sp) sp = $5 }
-  END { printf "over %d s: max sampled RSS %.1f MiB, max admitted %d, max spool files %d\n", NR, max / 1024, adm, sp }' "$work/rss_long.tsv"
-echo "peak RSS (VmHWM) $((peak / 1024)) MiB; statuses: $(sort "$work/long_status.txt" | uniq -c | tr '\n' ' ')"
-echo "spool files left after shutdown: $(ls "$work/spool" | wc -l)"
+  END { printf "over %d s: max sampled RSS %.1f MiB, max admitted %d, max open spool files %d\n", NR, max / 1024, adm, sp }' "$work/rss_long.tsv"
+echo "peak RSS (VmHWM) $((peak / 1024)) MiB; statuses (000: dropped at shutdown): $(sort "$work/long_status.txt" | uniq -c | tr '\n' ' ')"
+echo "names left in the spool dir after shutdown: $(ls "$work/spool" | wc -l)"
+fi

@@ -18,7 +18,7 @@ pub struct ServeConfig {
     /// worker). When `jobs + queue` requests are admitted, the next gets 503 with
     /// `Retry-After`. Default: `2 × jobs`.
     pub queue: usize,
-    /// Largest accepted request body in bytes (413 beyond). Default 256 MiB.
+    /// Largest accepted request body in bytes (413 beyond). Default 256 MB.
     pub max_body: u64,
     /// Bodies up to this size are kept in memory; larger ones are spooled to an unnamed
     /// temporary file in `spool_dir`. Default 8 MiB, so at most `(jobs + queue) × 8 MiB`
@@ -57,7 +57,7 @@ impl Default for ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jobs,
             queue: 2 * jobs,
-            max_body: 256 << 20,
+            max_body: 256_000_000,
             memory_body: 8 << 20,
             max_duration_s: None,
             timeout_s: 60.0,
