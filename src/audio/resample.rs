@@ -71,9 +71,10 @@ pub struct Resampler {
     inner: Option<Fft<f32>>,
     /// The exact 2:1 case, with power-of-two FFTs and the same filter (see [`Halver`]).
     halver: Option<Halver>,
-    /// The rate asked for; `sr_in` is the rate planned for (equal unless the plan was bounded).
-    nominal_in: u32,
+    /// The rate asked for.
     sr_in: u32,
+    /// The rate planned for (equal to `sr_in` unless the plan was bounded).
+    planned_in: u32,
     sr_out: u32,
     chunk_in: usize,
     pending: Vec<f32>,
@@ -99,7 +100,7 @@ fn gcd(a: u64, b: u64) -> u64 {
 impl Resampler {
     /// Plans a resampler from `sr_in` to `sr_out` Hz (allocates the FFT plans and buffers).
     /// An input rate whose exact plan would exceed [`MAX_CHUNK_IN`] samples is planned for
-    /// a nearby rate instead ([`planned_rate`]); [`Resampler::planned_in`] tells which.
+    /// a nearby rate instead (the nearest multiple of 10 Hz or coarser that fits); [`Resampler::planned_in`] tells which.
     pub fn new(sr_in: u32, sr_out: u32) -> Result<Self> {
         if sr_in == 0 || sr_out == 0 {
             return Err(Error::Config {
@@ -111,8 +112,8 @@ impl Resampler {
         let mut r = Resampler {
             inner: None,
             halver: None,
-            nominal_in,
-            sr_in,
+            sr_in: nominal_in,
+            planned_in: sr_in,
             sr_out,
             chunk_in: 0,
             pending: Vec::new(),
@@ -150,13 +151,13 @@ impl Resampler {
 
     /// Input rate in Hz, as asked for.
     pub fn sr_in(&self) -> u32 {
-        self.nominal_in
+        self.sr_in
     }
 
     /// The input rate the plan was made for: [`sr_in`](Self::sr_in) unless that rate's
     /// exact plan would have exceeded [`MAX_CHUNK_IN`].
     pub fn planned_in(&self) -> u32 {
-        self.sr_in
+        self.planned_in
     }
 
     /// Output rate in Hz.
@@ -180,7 +181,7 @@ impl Resampler {
 
     /// Number of output samples the whole stream will have once [`finish`](Self::finish)ed.
     pub fn expected_len(&self) -> u64 {
-        (self.total_in * self.sr_out as u64).div_ceil(self.sr_in as u64)
+        (self.total_in * self.sr_out as u64).div_ceil(self.planned_in as u64)
     }
 
     /// Feeds `input` and appends every output sample that is ready to `out`.
