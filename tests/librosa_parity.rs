@@ -279,7 +279,11 @@ fn summaries_match_librosa_through_downmix_and_resampling() {
     let worst = (0..20)
         .map(|i| (mean_rows(&got.mfcc, 20, i) - mean_rows(&want, 20, i)).abs() / c0)
         .fold(0f32, f32::max);
-    within("music44: mfcc means (rel. to |c0|)", worst, MEASURED_44K_MFCC);
+    within(
+        "music44: mfcc means (rel. to |c0|)",
+        worst,
+        MEASURED_44K_MFCC,
+    );
     let want = rows(&r.m2("contrast"));
     for (i, meas) in MEASURED_44K_CONTRAST.into_iter().enumerate() {
         let (g, w) = (mean_rows(&got.contrast, 7, i), mean_rows(&want, 7, i));

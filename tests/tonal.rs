@@ -240,9 +240,7 @@ fn through_the_analyzer_pipeline() {
     an.run(&fixture_dir().join("music.wav"), &mut sink).unwrap();
     let res = sink.0.unwrap().finish();
     let fx = npz::read(&fixture_dir().join("music.npz"));
-    assert!(
-        (res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() < TUNING_TOL
-    );
+    assert!((res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() < TUNING_TOL);
     assert!((res.tuning_cents as f64 / 100.0 - fx["tuning"].1[0]).abs() < TUNING_TOL);
     assert!(chroma_rel_err(&res.chroma, &fx["chroma"]) <= CHROMA_TOL);
     // C–Am–F–G in C major.
