@@ -101,6 +101,9 @@ fn full_scale_sine_and_silence() {
 
 const FS: u32 = 48_000;
 
+/// A programme of (peak level in dBFS, seconds) steps.
+type Segments = Vec<(f64, f64)>;
+
 /// A 1 kHz sine in continuous phase whose peak level steps through `segments`
 /// (dBFS, seconds), as mono samples.
 fn stepped_sine(segments: &[(f64, f64)]) -> Vec<f32> {
@@ -136,7 +139,7 @@ fn stereo(segments: &[(f64, f64)]) -> leitmotif::features::loudness::Loudness {
 
 #[test]
 fn tech_3341_integrated_loudness_cases_1_to_6() {
-    let cases: [(&str, Vec<(f64, f64)>, f64); 5] = [
+    let cases: [(&str, Segments, f64); 5] = [
         ("3341-1", vec![(-23.0, 20.0)], -23.0),
         ("3341-2", vec![(-33.0, 20.0)], -33.0),
         (

@@ -236,7 +236,10 @@ fn end_to_end_audio_index_neighbours() {
     println!("transcode: distance to its original {d0:.4}, to the next track {d1:.4}");
     // measured (`cargo test --release --test similarity -- --nocapture end_to_end`): 1.27 to
     // the original, 4.21 to the next track; the original must stay well ahead
-    assert!(d0 < 0.5 * d1, "transcode: {d0} to its original, {d1} to the next");
+    assert!(
+        d0 < 0.5 * d1,
+        "transcode: {d0} to its original, {d1} to the next"
+    );
     assert_eq!(lines[0]["neighbors"].as_array().unwrap().len(), 3);
     assert!(
         lines[1]["error"]["message"]
