@@ -42,7 +42,7 @@ fn matches_ffmpeg_ebur128() {
     for e in entries {
         let file = e["file"].as_str().unwrap();
         let a = analyze(&repo(file)).unwrap();
-        let l = a.record.features.unwrap().loudness;
+        let l = a.record.features.loudness;
         let tp_tol = TP_MEASURED_DB
             .iter()
             .find(|(f, _)| *f == file)
@@ -76,7 +76,7 @@ fn full_scale_sine_and_silence() {
     let stereo: Vec<f32> = mono.iter().flat_map(|&s| [s, s]).collect();
     let p = dir.path().join("sine.wav");
     write_wav(&p, 48_000, 2, &stereo);
-    let l = analyze(&p).unwrap().record.features.unwrap().loudness;
+    let l = analyze(&p).unwrap().record.features.loudness;
     let i = l.integrated_lufs.unwrap();
     let tp = l.true_peak_dbtp.unwrap();
     println!(
@@ -90,7 +90,7 @@ fn full_scale_sine_and_silence() {
     assert!((tp - (-20.0)).abs() < 0.005, "true peak {tp}");
     let p = dir.path().join("silence.wav");
     write_wav(&p, 48_000, 1, &vec![0.0; 48_000]);
-    let l = analyze(&p).unwrap().record.features.unwrap().loudness;
+    let l = analyze(&p).unwrap().record.features.loudness;
     assert_eq!(l.integrated_lufs, None);
     assert_eq!(l.true_peak_dbtp, None);
 }
@@ -129,7 +129,7 @@ fn measure(channels: &[Vec<f32>]) -> leitmotif::features::loudness::Loudness {
         .flat_map(|i| channels.iter().map(move |c| c[i]))
         .collect();
     write_wav(&p, FS, channels.len() as u16, &audio);
-    analyze(&p).unwrap().record.features.unwrap().loudness
+    analyze(&p).unwrap().record.features.loudness
 }
 
 fn stereo(segments: &[(f64, f64)]) -> leitmotif::features::loudness::Loudness {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use leitmotif::dsp::{Frame, Stft};
 use leitmotif::features::tonal::tuning::PitchCandidates;
 use leitmotif::features::tonal::{PITCH_CLASSES, TonalAnalyzer, TonalResult};
-use leitmotif::{AnalysisConfig, Analyzer, FrameSink};
+use leitmotif::frontend::{FrameSink, Frontend};
+use leitmotif::{AnalysisConfig, Input};
 
 const SR: u32 = 22050;
 
@@ -235,9 +236,10 @@ fn through_the_analyzer_pipeline() {
             self.0.as_mut().unwrap().frame(&self.1);
         }
     }
-    let mut an = Analyzer::new(AnalysisConfig::default()).unwrap();
+    let mut an = Frontend::new(AnalysisConfig::default()).unwrap();
     let mut sink = Sink(None, Vec::new());
-    an.run(&fixture_dir().join("music.wav"), &mut sink).unwrap();
+    let music = fixture_dir().join("music.wav");
+    an.run(Input::Path(&music), &music, &mut sink).unwrap();
     let res = sink.0.unwrap().finish();
     let fx = npz::read(&fixture_dir().join("music.npz"));
     assert!((res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() < TUNING_TOL);
