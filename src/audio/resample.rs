@@ -6,10 +6,10 @@
 //! and its stop band just below Nyquist resemble those of librosa's default resampler (soxr
 //! `HQ`: flat to 91.3 % of the output Nyquist frequency, −3.8 dB at 95 %, −100 dB at 100 %):
 //! spectral summaries of resampled audio then agree with librosa's within 1 % — flatness and
-//! the top contrast band included, which live in that region (`tests/librosa_parity.rs`,
-//! measured on 7 tracks: flatness 0.65–1.03 %, top contrast band 0.4–1.1 %, centroid and
-//! bandwidth ≤ 0.15 %). Far from the cutoff the attenuation is beyond 100 dB: a 15 kHz tone
-//! at 44.1 kHz is attenuated by ≈ 142 dB when resampled to 22.05 kHz.
+//! the top contrast band included, which live in that region (`tests/librosa_parity.rs` on its
+//! 44.1 kHz fixture: flatness 0.65 %, top contrast band 0.48 %, centroid, bandwidth, roll-off
+//! and ZCR ≤ 0.085 %). Far from the cutoff the attenuation is beyond 100 dB: a 15 kHz tone at
+//! 44.1 kHz aliases at −159 dB when resampled to 22.05 kHz (the tests of [`super::halve`]).
 //!
 //! The exact 2:1 case (44.1 → 22.05 kHz, 48 → 24 kHz …) runs the same filter through
 //! power-of-two FFTs instead ([`super::halve`], half the cost; its output differs from
