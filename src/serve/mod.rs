@@ -104,6 +104,8 @@ fn validate(c: &ServeConfig) -> Result<(), String> {
 
 async fn serve(config: ServeConfig) -> Result<(), String> {
     validate(&config)?;
+    // Handlers first, so a SIGTERM during start-up is a graceful stop, not a kill.
+    let signal = shutdown_signal();
     let index = match &config.index {
         None => None,
         Some(p) => {
@@ -161,7 +163,6 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         .max_buf_size(config::MAX_HEAD_BYTES.max(8192))
         .max_headers(config::MAX_HEADERS);
     let graceful = GracefulShutdown::new();
-    let signal = shutdown_signal();
     tokio::pin!(signal);
     loop {
         tokio::select! {
@@ -209,25 +210,35 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     Ok(())
 }
 
-/// Resolves on the first SIGTERM or SIGINT.
-async fn shutdown_signal() {
+/// Registers the SIGTERM and SIGINT handlers now; the future resolves on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut t), Some(mut i)) => {
+                    tokio::select! {
+                        _ = t.recv() => {}
+                        _ = i.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                (Some(mut t), None) => {
+                    t.recv().await;
+                }
+                (None, Some(mut i)) => {
+                    i.recv().await;
+                }
+                (None, None) => std::future::pending::<()>().await,
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
