@@ -317,6 +317,18 @@ impl Decoder {
         container: &str,
     ) -> Result<(Codec, String, u32, usize)> {
         let channels = params.channels.as_ref().map(|c| c.count());
+        // Benchmark knob (docs/decoders.md): symphonia's decoders for every codec.
+        if std::env::var_os("LEITMOTIF_NO_OWN_DECODERS").is_some() {
+            let decoder = symphonia::default::get_codecs()
+                .make_audio_decoder(params, &AudioDecoderOptions::default())
+                .map_err(|e| Error::UnsupportedCodec {
+                    path: path.to_path_buf(),
+                    cause: format!("codec {:?} in a {container} container: {e}", params.codec),
+                })?;
+            let name = decoder.codec_info().short_name.to_string();
+            let (rate, ch) = (params.sample_rate.unwrap_or(0), channels.unwrap_or(0));
+            return Ok((Codec::Symphonia(decoder), name, rate, ch));
+        }
         let pcm16 = [CODEC_ID_PCM_S16LE, CODEC_ID_PCM_S16BE].contains(&params.codec)
             && matches!(params.bits_per_sample, None | Some(16));
         if let (true, Some(ch), Some(rate)) = (pcm16, channels, params.sample_rate)
