@@ -8,8 +8,6 @@ pub mod decode;
 pub mod downmix;
 pub mod halve;
 pub mod opus;
-#[doc(hidden)]
-pub mod opus_old;
 mod packet;
 pub mod resample;
 
