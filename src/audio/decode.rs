@@ -29,6 +29,7 @@
 //! 44.1 kHz) at the start and up to one frame (1024 samples) of padding at the end.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -38,7 +39,7 @@ use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
 use super::alac::{AlacConfig, AlacDecoder};
@@ -101,6 +102,8 @@ pub struct Decoder {
     next_pts: Option<i64>,
     deadline: Option<(Instant, f64)>,
     finished: bool,
+    /// The track length the container declares, in frames, when it does.
+    declared_frames: Option<u64>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -112,7 +115,7 @@ impl std::fmt::Debug for Decoder {
     }
 }
 
-fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()> {
+pub(crate) fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()> {
     if channels == 0 || channels > MAX_CHANNELS {
         return Err(Error::InvalidStream {
             path: path.to_path_buf(),
@@ -139,16 +142,29 @@ impl Decoder {
         if meta.is_dir() {
             return Err(Error::io(path, std::io::Error::other("is a directory")));
         }
-        if meta.len() == 0 {
+        Self::open_reader(path, Box::new(file))
+    }
+
+    /// Opens and probes an encoded stream read from `source`. `name` labels errors and
+    /// records, and its extension (if any) is the format hint; it is never opened.
+    pub fn open_reader(name: &Path, mut source: Box<dyn ReadSeek>) -> Result<Self> {
+        let path = name;
+        let len = source
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io(path, e))?;
+        if len == 0 {
             return Err(Error::UnsupportedFormat {
                 path: path.to_path_buf(),
                 cause: "the file is empty".into(),
             });
         }
-        Self::open_symphonia(path, file)
+        source
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(path, e))?;
+        Self::open_symphonia(path, Source { inner: source, len })
     }
 
-    fn open_symphonia(path: &Path, file: File) -> Result<Self> {
+    fn open_symphonia(path: &Path, file: Source) -> Result<Self> {
         let mss = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -180,6 +196,7 @@ impl Decoder {
                 path: path.to_path_buf(),
             })?;
         let track_id = track.id;
+        let declared_frames = track.num_frames.filter(|&n| n > 0);
         let params = track
             .codec_params
             .as_ref()
@@ -208,6 +225,7 @@ impl Decoder {
             track_id,
         };
         let mut d = Self::with(path, info, inner);
+        d.declared_frames = declared_frames;
         // Only native FLAC has sample-exact packet timestamps from the stream itself (frame
         // headers); other demuxers count or estimate them, so a jump there proves nothing.
         if d.info.container == "flac" {
@@ -271,6 +289,7 @@ impl Decoder {
             next_pts: None,
             deadline: None,
             finished: false,
+            declared_frames: None,
         }
     }
 
@@ -458,6 +477,31 @@ impl Decoder {
         }
     }
 
+    /// Length of the whole stream in frames (samples per channel), found without decoding
+    /// the rest where the container allows: the declared length of the track when known,
+    /// otherwise the frames decoded so far plus the durations of the remaining packets
+    /// (demuxed, not decoded). Used to report the full length of a truncated track;
+    /// consumes the stream.
+    pub fn total_frames(&mut self) -> u64 {
+        if let Some(total) = self.declared_frames {
+            return total.max(self.frames_decoded);
+        }
+        let mut frames = self.frames_decoded;
+        let Inner::Demuxed {
+            format, track_id, ..
+        } = &mut self.inner;
+        // The demuxer is third-party code on hostile bytes: a panic ends the count.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            while let Ok(Some(p)) = format.next_packet() {
+                if p.track_id == *track_id {
+                    frames = frames.saturating_add(p.dur.get());
+                }
+            }
+        }));
+        self.finished = true;
+        frames
+    }
+
     /// Summary warnings, once decoding is over: corrupt packets beyond the first few, and the
     /// counts of non-finite samples replaced by 0 and of samples limited to
     /// ±[`MAX_SAMPLE_MAGNITUDE`] full scale.
@@ -613,4 +657,34 @@ fn sanitize(samples: &mut [f32]) -> (u64, u64) {
     (non_finite, limited)
 }
 
+/// Anything an encoded stream can be read from: a file, a `Cursor` over bytes, a spooled upload.
+pub trait ReadSeek: Read + Seek + Send + Sync {}
+impl<T: Read + Seek + Send + Sync> ReadSeek for T {}
 
+/// A [`ReadSeek`] with its length, as symphonia's [`MediaSource`].
+struct Source {
+    inner: Box<dyn ReadSeek>,
+    len: u64,
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for Source {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl MediaSource for Source {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len)
+    }
+}

@@ -7,7 +7,7 @@ mod bits;
 pub mod decode;
 pub mod downmix;
 pub mod halve;
-pub mod opus;
+pub(crate) mod opus;
 mod packet;
 pub mod resample;
 
