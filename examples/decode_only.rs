@@ -36,7 +36,10 @@ fn main() {
             info.sample_rate,
             info.channels,
             audio_h * 3600.0 / secs,
-            result.err().map(|e| format!("; error: {e}")).unwrap_or_default(),
+            result
+                .err()
+                .map(|e| format!("; error: {e}"))
+                .unwrap_or_default(),
             decoder.warnings()
         );
     }

@@ -271,7 +271,12 @@ fn one_nan_sample_does_not_fail_the_track() {
         ["3 non-finite samples (NaN or infinity) replaced by 0"]
     );
     // Three zeroed samples in 144,000 change the loudness by ~1e-4 LU.
-    assert!((lufs(bad) - lufs(clean)).abs() < 1e-3, "{} {}", lufs(bad), lufs(clean));
+    assert!(
+        (lufs(bad) - lufs(clean)).abs() < 1e-3,
+        "{} {}",
+        lufs(bad),
+        lufs(clean)
+    );
 }
 
 #[test]

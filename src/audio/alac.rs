@@ -432,7 +432,9 @@ impl AlacDecoder {
             match r.read(3) {
                 tag @ (0 | 1 | 3) => {
                     if (tag == 1) != pair {
-                        return Err(PacketError::corrupt("element layout differs from the stream's channels"));
+                        return Err(PacketError::corrupt(
+                            "element layout differs from the stream's channels",
+                        ));
                     }
                     let e = self.element(&mut r, pair)?;
                     if r.overrun() {
@@ -487,7 +489,9 @@ impl AlacDecoder {
             cfg.frame_length
         };
         if frames > cfg.frame_length {
-            return Err(PacketError::corrupt("frame longer than the stream's frame length"));
+            return Err(PacketError::corrupt(
+                "frame longer than the stream's frame length",
+            ));
         }
         let frames = frames as usize;
         let nch = 1 + pair as usize;

@@ -266,7 +266,10 @@ impl Decoder {
             Err(panic) => {
                 return Err(Error::InvalidStream {
                     path: path.to_path_buf(),
-                    cause: format!("the decoder failed on this stream's setup: {}", panic_text(&*panic)),
+                    cause: format!(
+                        "the decoder failed on this stream's setup: {}",
+                        panic_text(&*panic)
+                    ),
                 });
             }
         };
@@ -451,7 +454,9 @@ impl Decoder {
                 true
             }
             _ => {
-                self.note("a chained stream with other parameters follows; decoding stopped".into());
+                self.note(
+                    "a chained stream with other parameters follows; decoding stopped".into(),
+                );
                 false
             }
         }
@@ -512,8 +517,9 @@ impl Decoder {
         }
         if self.non_finite > 0 {
             let n = self.non_finite;
-            self.warnings
-                .push(format!("{n} non-finite samples (NaN or infinity) replaced by 0"));
+            self.warnings.push(format!(
+                "{n} non-finite samples (NaN or infinity) replaced by 0"
+            ));
         }
         if self.limited > 0 {
             let n = self.limited;
@@ -629,8 +635,7 @@ fn probe_error(path: &Path, e: SymError) -> Error {
 /// lengths, i.e. when the bytes being parsed are corrupt or hostile.
 fn is_content_io_error(e: &std::io::Error) -> bool {
     use std::io::ErrorKind as K;
-    matches!(e.kind(), K::InvalidInput | K::InvalidData)
-        || e.raw_os_error() == Some(22) // EINVAL
+    matches!(e.kind(), K::InvalidInput | K::InvalidData) || e.raw_os_error() == Some(22) // EINVAL
 }
 
 /// Largest sample magnitude passed on, in full scale (±1.0): 64.0 is +36 dB, far above any
@@ -641,7 +646,10 @@ pub const MAX_SAMPLE_MAGNITUDE: f32 = 64.0;
 /// Replaces non-finite samples by 0 and limits the others to ±[`MAX_SAMPLE_MAGNITUDE`];
 /// returns how many of each were changed. One vectorisable pass when nothing needs fixing.
 fn sanitize(samples: &mut [f32]) -> (u64, u64) {
-    if samples.iter().fold(true, |ok, x| ok & (x.abs() <= MAX_SAMPLE_MAGNITUDE)) {
+    if samples
+        .iter()
+        .fold(true, |ok, x| ok & (x.abs() <= MAX_SAMPLE_MAGNITUDE))
+    {
         return (0, 0);
     }
     let (mut non_finite, mut limited) = (0u64, 0u64);

@@ -47,19 +47,14 @@ impl PacketError {
 pub(crate) trait PacketDecoder: Send {
     /// Decodes `packet` into `out` (its previous contents replaced), interleaved; returns the
     /// channel count and sample rate of what was decoded.
-    fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>)
-    -> Result<(usize, u32), PacketError>;
+    fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>) -> Result<(usize, u32), PacketError>;
 }
 
 /// Any decoder from symphonia's registry ([`super::opus::codecs`]).
 pub(crate) struct Symphonia(pub Box<dyn AudioDecoder>);
 
 impl PacketDecoder for Symphonia {
-    fn decode(
-        &mut self,
-        packet: &Packet,
-        out: &mut Vec<f32>,
-    ) -> Result<(usize, u32), PacketError> {
+    fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>) -> Result<(usize, u32), PacketError> {
         match self.0.decode(packet) {
             Ok(audio) => {
                 let spec = audio.spec();
@@ -82,13 +77,11 @@ impl PacketDecoder for Symphonia {
 }
 
 impl PacketDecoder for AlacDecoder {
-    fn decode(
-        &mut self,
-        packet: &Packet,
-        out: &mut Vec<f32>,
-    ) -> Result<(usize, u32), PacketError> {
-        AlacDecoder::decode(self, &packet.data, out)?;
+    fn decode(&mut self, packet: &Packet, out: &mut Vec<f32>) -> Result<(usize, u32), PacketError> {
+        AlacDecoder::decode(self, &packet.data, out).map_err(|e| match e {
+            PacketError::Corrupt(m) => PacketError::Corrupt(format!("alac: {m}").into()),
+            other => other,
+        })?;
         Ok((self.channels(), self.sample_rate()))
     }
 }
-
