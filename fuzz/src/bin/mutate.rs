@@ -1,7 +1,7 @@
 //! A stable-Rust fuzzer for the targets of `leitmotif_fuzz` (no nightly, no libFuzzer): loads
 //! the seeds of `corpus/TARGET/`, then for SECONDS mutates a random seed (bit flips, random
 //! bytes, interesting values, block deletion, duplication and insertion, splices with another
-//! seed, truncation), runs the target, and keeps every input that panics (a bug, see
+//! seed, truncation; Ogg page CRCs recomputed after the edits), runs the target, and keeps every input that panics (a bug, see
 //! `leitmotif_fuzz`) or takes more than 10 s in `artifacts/TARGET/`. Not coverage-guided.
 //!
 //! usage: mutate TARGET SECONDS [SEED]      (run from fuzz/; prints executions and findings)
@@ -93,7 +93,41 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], base: &[u8]) -> Vec<u8> {
             x.truncate(4 << 20);
         }
     }
+    // Format-aware step: Ogg pages carry a CRC, so most edits of an Ogg file only ever test
+    // the CRC check. Usually recompute them so that the edited bytes reach the parsers.
+    if x.starts_with(b"OggS") && rng.below(8) != 0 {
+        fix_ogg_crcs(&mut x);
+    }
     x
+}
+
+/// Recomputes the CRC of every Ogg page found by walking the page headers from the start.
+fn fix_ogg_crcs(x: &mut [u8]) {
+    let mut at = 0;
+    while at + 27 <= x.len() && &x[at..at + 4] == b"OggS" {
+        let segments = x[at + 26] as usize;
+        let Some(lacing) = x.get(at + 27..at + 27 + segments) else {
+            return;
+        };
+        let len = 27 + segments + lacing.iter().map(|&l| l as usize).sum::<usize>();
+        let Some(page) = x.get_mut(at..at + len) else {
+            return;
+        };
+        page[22..26].fill(0);
+        let mut crc = 0u32;
+        for &b in page.iter() {
+            crc ^= (b as u32) << 24;
+            for _ in 0..8 {
+                crc = if crc & 0x8000_0000 != 0 {
+                    (crc << 1) ^ 0x04c1_1db7
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        page[22..26].copy_from_slice(&crc.to_le_bytes());
+        at += len;
+    }
 }
 
 fn load_seeds(target: &str) -> Vec<Vec<u8>> {
