@@ -165,7 +165,11 @@ pub fn differential(data: &[u8]) {
                 ours[i], theirs[i]
             );
         }
-        assert_eq!(ours.len(), theirs.len(), "own ALAC and symphonia differ in length");
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "own ALAC and symphonia differ in length"
+        );
     });
 }
 
@@ -181,7 +185,12 @@ fn symphonia_decode(data: &[u8]) -> Option<Vec<f32>> {
         let mut hint = Hint::new();
         hint.with_extension("m4a");
         let mut format = symphonia::default::get_probe()
-            .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
             .ok()?;
         let track = format.default_track(TrackType::Audio)?;
         let id = track.id;
@@ -212,7 +221,9 @@ fn symphonia_decode(data: &[u8]) -> Option<Vec<f32>> {
         }
         Some(out)
     };
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok().flatten()
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .ok()
+        .flatten()
 }
 
 /// Every target by name.

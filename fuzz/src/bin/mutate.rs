@@ -170,9 +170,16 @@ fn main() {
         println!("{name}: replayed the corpus");
         return;
     }
-    let name = args.first().expect("usage: mutate TARGET SECONDS [SEED]").clone();
+    let name = args
+        .first()
+        .expect("usage: mutate TARGET SECONDS [SEED]")
+        .clone();
     let secs: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
-    let mut rng = Rng(args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng(args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15)
+        | 1);
     let f = find(&name);
     let seeds = load_seeds(&name);
     assert!(!seeds.is_empty(), "no seeds in corpus/{name}");
@@ -196,7 +203,11 @@ fn main() {
         }
         if t.elapsed() > Duration::from_secs(10) {
             slow += 1;
-            println!("SLOW {:.1} s {}", t.elapsed().as_secs_f64(), save(&name, "slow", &input));
+            println!(
+                "SLOW {:.1} s {}",
+                t.elapsed().as_secs_f64(),
+                save(&name, "slow", &input)
+            );
         }
         if last_report.elapsed() > Duration::from_secs(60) {
             last_report = Instant::now();
