@@ -226,8 +226,11 @@ fn symphonia_decode(data: &[u8]) -> Option<Vec<f32>> {
         .flatten()
 }
 
+/// A fuzz target: returns on correct handling, panics on a bug.
+pub type Target = fn(&[u8]);
+
 /// Every target by name.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("alac", alac),
     ("opus", opus),
     ("decode", decode),
