@@ -94,6 +94,15 @@ impl Progress {
         }
     }
 
+    /// Prints one line to stderr (a failed track, a note) without tearing the progress bar;
+    /// printed even when `quiet` (errors are never hidden).
+    pub fn message(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
     /// Tracks that failed so far.
     pub fn failed(&self) -> usize {
         self.failed
