@@ -281,7 +281,8 @@ fn open_journal(
     paths: &mut Vec<PathBuf>,
 ) -> Result<(Journal, usize), (String, i32)> {
     let jpath = journal_path(out, format);
-    if args.resume && format != Format::Jsonl && !jpath.exists() && out.exists() {
+    let seeded = args.resume && format != Format::Jsonl && !jpath.exists() && out.exists();
+    if seeded {
         // the finished output becomes the journal again (atomically: a kill here leaves no
         // partial journal that a later resume would trust over the output)
         write_atomically(&jpath, |f| {
@@ -294,6 +295,11 @@ fn open_journal(
     let (journal, state) = Journal::open(&jpath, args.resume)
         .map_err(|e| (format!("{}: cannot open output: {e}", jpath.display()), 1))?;
     if let Some(other) = state.settings.iter().find(|s| *s != settings) {
+        if seeded {
+            // the output is untouched; leave no journal that would look like an interrupted run
+            drop(journal);
+            let _ = std::fs::remove_file(&jpath);
+        }
         return Err((
             format!(
                 "{}: holds records made with other analysis settings ({}); this run uses {}. \

@@ -237,13 +237,6 @@ pub fn run(args: IndexArgs) -> i32 {
                 }
             };
             let failed = g.failed;
-            if g.entries.is_empty() {
-                eprintln!(
-                    "leitmotif: no feature vectors in the inputs; {} not written",
-                    output.display()
-                );
-                return 1;
-            }
             let t = std::time::Instant::now();
             let mut index = match Index::build(g.entries) {
                 Ok(i) => i,
@@ -256,6 +249,9 @@ pub fn run(args: IndexArgs) -> i32 {
             if let Err(e) = index.save(&output) {
                 eprintln!("leitmotif: {e}");
                 return 1;
+            }
+            if index.is_empty() {
+                eprintln!("leitmotif: warning: the index is empty");
             }
             eprintln!(
                 "leitmotif: indexed {} tracks ({} cells) in {:.2} s → {}",
