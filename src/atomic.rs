@@ -64,10 +64,7 @@ mod tests {
     #[test]
     fn special_files_are_written_in_place() {
         assert!(is_special(Path::new("/dev/null")));
-        write_atomically(Path::new("/dev/null"), |f| {
-            io::Write::write_all(f, b"x")
-        })
-        .unwrap();
+        write_atomically(Path::new("/dev/null"), |f| io::Write::write_all(f, b"x")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.txt");
         assert!(!is_special(&p));

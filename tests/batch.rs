@@ -268,10 +268,10 @@ fn frames_npz_has_librosa_shapes() {
     let n = r["analysis"]["frames"].as_u64().unwrap() as usize;
     // the input tree is mirrored; an absolute input goes under @abs/
     let canonical = std::fs::canonicalize(&track).unwrap();
-    let npz = dir
-        .path()
-        .join("@abs")
-        .join(format!("{}.npz", canonical.to_str().unwrap().trim_start_matches('/')));
+    let npz = dir.path().join("@abs").join(format!(
+        "{}.npz",
+        canonical.to_str().unwrap().trim_start_matches('/')
+    ));
     let mut z = ndarray_npy::NpzReader::new(std::fs::File::open(npz).unwrap()).unwrap();
     for (name, rows) in [
         ("mfcc", 20),

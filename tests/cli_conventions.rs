@@ -44,7 +44,10 @@ fn dash_and_special_files_are_outputs() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let rec: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
     assert_eq!(rec["path"], "a.wav");
-    let o = lm_in(d, &["extract", "-q", "--resume", "-o", "/dev/null", "a.wav"]);
+    let o = lm_in(
+        d,
+        &["extract", "-q", "--resume", "-o", "/dev/null", "a.wav"],
+    );
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -94,9 +97,22 @@ fn index_build_reads_csv_parquet_and_directories_and_refuses_mixed_settings() {
         write_tone(&d.join(format!("t{i}.wav")), 200.0 + 90.0 * i as f32, 1.0);
     }
     fs::create_dir(d.join("shards")).unwrap();
-    let o = lm_in(d, &["extract", "-q", "-o", "shards/a.csv", "t0.wav", "t1.wav"]);
+    let o = lm_in(
+        d,
+        &["extract", "-q", "-o", "shards/a.csv", "t0.wav", "t1.wav"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let o = lm_in(d, &["extract", "-q", "-o", "shards/b.parquet", "t2.wav", "t3.wav"]);
+    let o = lm_in(
+        d,
+        &[
+            "extract",
+            "-q",
+            "-o",
+            "shards/b.parquet",
+            "t2.wav",
+            "t3.wav",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let o = lm_in(d, &["index", "build", "shards", "-o", "lib.idx"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
@@ -111,16 +127,35 @@ fn index_build_reads_csv_parquet_and_directories_and_refuses_mixed_settings() {
     // other settings: refused in one build and by `index add`
     let o = lm_in(
         d,
-        &["extract", "-q", "--sample-rate", "44100", "-o", "hi.jsonl", "t0.wav"],
+        &[
+            "extract",
+            "-q",
+            "--sample-rate",
+            "44100",
+            "-o",
+            "hi.jsonl",
+            "t0.wav",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let o = lm_in(d, &["index", "build", "shards", "hi.jsonl", "-o", "mix.idx"]);
+    let o = lm_in(
+        d,
+        &["index", "build", "shards", "hi.jsonl", "-o", "mix.idx"],
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("different analysis settings"), "{}", err(&o));
+    assert!(
+        err(&o).contains("different analysis settings"),
+        "{}",
+        err(&o)
+    );
     assert!(!d.join("mix.idx").exists());
     let o = lm_in(d, &["index", "add", "--index", "lib.idx", "hi.jsonl"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("different analysis settings"), "{}", err(&o));
+    assert!(
+        err(&o).contains("different analysis settings"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]
@@ -155,10 +190,17 @@ fn loops_empty_files_and_empty_directories_are_reported() {
     std::os::unix::fs::symlink("..", d.join("lib/sub/up")).unwrap();
     let o = lm_in(d, &["extract", "-q", "-o", "o.jsonl", "lib"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let n = fs::read_to_string(d.join("o.jsonl")).unwrap().lines().count();
+    let n = fs::read_to_string(d.join("o.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
     assert_eq!(n, 1, "one record for one file, whatever the loop");
     assert!(err(&o).contains("lib/sub/up: skipped"), "{}", err(&o));
-    assert!(err(&o).contains("lib/empty.wav: skipped: empty"), "{}", err(&o));
+    assert!(
+        err(&o).contains("lib/empty.wav: skipped: empty"),
+        "{}",
+        err(&o)
+    );
     // an explicit zero-byte input is an error record
     let o = lm_in(d, &["extract", "-q", "lib/empty.wav"]);
     assert_eq!(o.status.code(), Some(1));
@@ -168,7 +210,11 @@ fn loops_empty_files_and_empty_directories_are_reported() {
     fs::create_dir(d.join("none")).unwrap();
     let o = lm_in(d, &["extract", "-q", "none"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("no audio files found in none"), "{}", err(&o));
+    assert!(
+        err(&o).contains("no audio files found in none"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]
@@ -176,7 +222,10 @@ fn table_view_on_request_and_jsonl_in_pipes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write_tone(&d.join("a.wav"), 440.0, 2.0);
-    let o = lm_in(d, &["extract", "-q", "--format", "table", "a.wav", "gone.wav"]);
+    let o = lm_in(
+        d,
+        &["extract", "-q", "--format", "table", "a.wav", "gone.wav"],
+    );
     assert_eq!(o.status.code(), Some(1));
     let text = out(&o);
     let rows: Vec<&str> = text.lines().collect();
@@ -184,15 +233,26 @@ fn table_view_on_request_and_jsonl_in_pipes() {
     for col in ["path", "duration", "bpm", "key", "lufs", "status"] {
         assert!(rows[0].contains(col), "{}", rows[0]);
     }
-    assert!(rows[1].starts_with("a.wav") && rows[1].ends_with(" ok"), "{text}");
+    assert!(
+        rows[1].starts_with("a.wav") && rows[1].ends_with(" ok"),
+        "{text}"
+    );
     assert!(rows[1].contains("0:02.0"), "{text}");
     assert!(rows[2].starts_with("gone.wav") && rows[2].ends_with("error: io"));
     // a pipe gets JSON Lines by default, and --format jsonl forces them
-    for args in [vec!["extract", "-q", "a.wav"], vec!["extract", "-q", "--format", "jsonl", "a.wav"]] {
+    for args in [
+        vec!["extract", "-q", "a.wav"],
+        vec!["extract", "-q", "--format", "jsonl", "a.wav"],
+    ] {
         let o = lm_in(d, &args);
         let rec: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
         assert_eq!(rec["path"], "a.wav");
     }
-    let o = lm_in(d, &["extract", "-q", "--format", "table", "-o", "x.jsonl", "a.wav"]);
+    let o = lm_in(
+        d,
+        &[
+            "extract", "-q", "--format", "table", "-o", "x.jsonl", "a.wav",
+        ],
+    );
     assert_eq!(o.status.code(), Some(2));
 }

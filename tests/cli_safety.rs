@@ -79,7 +79,10 @@ fn an_existing_output_is_refused_and_resume_keeps_every_row_in_every_format() {
     let t = tracks(d, 4);
     for ext in ["parquet", "csv", "jsonl"] {
         let out = d.join(format!("out.{ext}"));
-        let o = lm_in(d, &["extract", "-q", "-o", s(&out), "t0.wav", "t1.wav", "t2.wav"]);
+        let o = lm_in(
+            d,
+            &["extract", "-q", "-o", s(&out), "t0.wav", "t1.wav", "t2.wav"],
+        );
         assert_eq!(o.status.code(), Some(0), "{ext}: {}", err(&o));
         let before = fs::read(&out).unwrap();
         // the data loss: one track, same output, no --resume
@@ -91,7 +94,15 @@ fn an_existing_output_is_refused_and_resume_keeps_every_row_in_every_format() {
         let other_name = format!("../{}/t1.wav", d.file_name().unwrap().to_str().unwrap());
         let o = lm_in(
             d,
-            &["extract", "-q", "--resume", "-o", s(&out), &other_name, "t3.wav"],
+            &[
+                "extract",
+                "-q",
+                "--resume",
+                "-o",
+                s(&out),
+                &other_name,
+                "t3.wav",
+            ],
         );
         assert_eq!(o.status.code(), Some(0), "{ext}: {}", err(&o));
         let paths = match ext {
@@ -105,7 +116,10 @@ fn an_existing_output_is_refused_and_resume_keeps_every_row_in_every_format() {
         assert_eq!(paths, ["t0.wav", "t1.wav", "t2.wav", "t3.wav"], "{ext}");
         assert!(!d.join(format!("out.{ext}.journal.jsonl")).exists() || ext == "jsonl");
         // --overwrite replaces
-        let o = lm_in(d, &["extract", "-q", "--overwrite", "-o", s(&out), "t3.wav"]);
+        let o = lm_in(
+            d,
+            &["extract", "-q", "--overwrite", "-o", s(&out), "t3.wav"],
+        );
         assert_eq!(o.status.code(), Some(0), "{ext}: {}", err(&o));
         let n = match ext {
             "parquet" => parquet_paths(&out).len(),
@@ -153,7 +167,16 @@ fn an_interrupted_runs_journal_is_kept_until_resumed() {
     assert_eq!(fs::read(&journal).unwrap(), kept, "journal untouched");
     let o = lm_in(
         d,
-        &["extract", "-q", "--resume", "-o", "out.parquet", "t0.wav", "t1.wav", "t2.wav"],
+        &[
+            "extract",
+            "-q",
+            "--resume",
+            "-o",
+            "out.parquet",
+            "t0.wav",
+            "t1.wav",
+            "t2.wav",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(
@@ -174,7 +197,16 @@ fn resume_refuses_other_analysis_settings() {
         let before = fs::read(d.join(out)).unwrap();
         let o = lm_in(
             d,
-            &["extract", "-q", "--resume", "--sample-rate", "44100", "-o", out, "t1.wav"],
+            &[
+                "extract",
+                "-q",
+                "--resume",
+                "--sample-rate",
+                "44100",
+                "-o",
+                out,
+                "t1.wav",
+            ],
         );
         assert_eq!(o.status.code(), Some(2), "{out}");
         assert!(
@@ -197,7 +229,10 @@ fn frames_names_mirror_the_input_tree() {
     fs::create_dir_all(d.join("coll/a_b")).unwrap();
     write_tone(&d.join("coll/a/b_c.wav"), 330.0, 1.0);
     write_tone(&d.join("coll/a_b/c.wav"), 440.0, 1.0);
-    let o = lm_in(d, &["extract", "-q", "--frames", "fr", "-o", "o.jsonl", "coll"]);
+    let o = lm_in(
+        d,
+        &["extract", "-q", "--frames", "fr", "-o", "o.jsonl", "coll"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let a = d.join("fr/coll/a/b_c.wav.npz");
     let b = d.join("fr/coll/a_b/c.wav.npz");
@@ -211,12 +246,21 @@ fn a_frames_write_failure_fails_the_track() {
     let d = dir.path();
     tracks(d, 1);
     fs::write(d.join("notadir"), b"x").unwrap();
-    let o = lm_in(d, &["extract", "-q", "--frames", "notadir", "-o", "o.jsonl", "t0.wav"]);
+    let o = lm_in(
+        d,
+        &[
+            "extract", "-q", "--frames", "notadir", "-o", "o.jsonl", "t0.wav",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     let rec = &jsonl(&d.join("o.jsonl"))[0];
     assert_eq!(rec["error"]["kind"], "io");
     assert!(rec["error"]["message"].as_str().unwrap().contains("frames"));
-    assert!(err(&o).contains("t0.wav: io: cannot write frames"), "{}", err(&o));
+    assert!(
+        err(&o).contains("t0.wav: io: cannot write frames"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]
@@ -227,7 +271,15 @@ fn every_failed_track_gets_one_stderr_line() {
     fs::write(d.join("junk.wav"), b"RIFF not really").unwrap();
     let o = lm_in(
         d,
-        &["extract", "-q", "-o", "o.jsonl", "missing.wav", "t0.wav", "junk.wav"],
+        &[
+            "extract",
+            "-q",
+            "-o",
+            "o.jsonl",
+            "missing.wav",
+            "t0.wav",
+            "junk.wav",
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     let e = err(&o);
@@ -244,13 +296,20 @@ fn bad_similar_arguments_are_usage_errors_and_paths_match_canonically() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     tracks(d, 3);
-    let o = lm_in(d, &["extract", "-q", "-o", "f.jsonl", "t0.wav", "t1.wav", "t2.wav"]);
+    let o = lm_in(
+        d,
+        &[
+            "extract", "-q", "-o", "f.jsonl", "t0.wav", "t1.wav", "t2.wav",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let o = lm_in(d, &["index", "build", "f.jsonl", "-o", "lib.idx"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     for bad in [
         vec!["similar", "--index", "lib.idx", "-k", "0", "t0.wav"],
-        vec!["similar", "--index", "lib.idx", "--approx", "--nprobe", "0", "t0.wav"],
+        vec![
+            "similar", "--index", "lib.idx", "--approx", "--nprobe", "0", "t0.wav",
+        ],
         vec!["similar", "--index", "lib.idx", "-k", "x", "t0.wav"],
     ] {
         let o = lm_in(d, &bad);
@@ -259,7 +318,18 @@ fn bad_similar_arguments_are_usage_errors_and_paths_match_canonically() {
     }
     // the stored t0.wav, asked for by its absolute path: itself is left out
     let abs = fs::canonicalize(d.join("t0.wav")).unwrap();
-    let o = lm_in(d, &["similar", "--index", "lib.idx", "--json", "-k", "5", s(&abs)]);
+    let o = lm_in(
+        d,
+        &[
+            "similar",
+            "--index",
+            "lib.idx",
+            "--json",
+            "-k",
+            "5",
+            s(&abs),
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let ns: Vec<&str> = v["neighbors"]

@@ -132,7 +132,10 @@ fn kill_9_at_random_points_then_resume_loses_and_duplicates_nothing() {
         assert!(finished, "round {round}: no run finished (seed {seed})");
         let mut paths = parquet_paths(&d.join(&out));
         paths.sort();
-        assert_eq!(paths, names, "round {round}: every track exactly once (seed {seed})");
+        assert_eq!(
+            paths, names,
+            "round {round}: every track exactly once (seed {seed})"
+        );
         assert!(!d.join(format!("{out}.journal.jsonl")).exists());
         // a resume with nothing left to do only reads back and rewrites: kill it there
         for _ in 0..3 {
@@ -167,7 +170,9 @@ fn kill_9_at_random_points_then_resume_loses_and_duplicates_nothing() {
             .map(|e| e.unwrap().path())
             .filter(|p| {
                 let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                name.ends_with(".parquet") && !name.starts_with('.') && !name.starts_with('r')
+                name.ends_with(".parquet")
+                    && !name.starts_with('.')
+                    && !name.starts_with('r')
                     && name != "full.parquet"
             })
             .collect();

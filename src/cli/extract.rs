@@ -132,9 +132,12 @@ fn gather_inputs(args: &ExtractArgs) -> Result<Vec<PathBuf>, (String, i32)> {
         } else {
             std::fs::File::open(list).and_then(|f| batch::read_list(BufReader::new(f)))
         };
-        inputs.extend(
-            listed.map_err(|e| (format!("{}: cannot read input list: {e}", list.display()), 2))?,
-        );
+        inputs.extend(listed.map_err(|e| {
+            (
+                format!("{}: cannot read input list: {e}", list.display()),
+                2,
+            )
+        })?);
     }
     if inputs.is_empty() {
         return Err((
@@ -143,8 +146,7 @@ fn gather_inputs(args: &ExtractArgs) -> Result<Vec<PathBuf>, (String, i32)> {
         ));
     }
     let stdin_count = inputs.iter().filter(|p| p.as_os_str() == "-").count();
-    if stdin_count > 0 && (stdin_count > 1 || args.from_list.as_deref() == Some(Path::new("-")))
-    {
+    if stdin_count > 0 && (stdin_count > 1 || args.from_list.as_deref() == Some(Path::new("-"))) {
         return Err(("standard input (-) can be read only once".into(), 2));
     }
     let found = batch::discover(&inputs);
@@ -165,10 +167,7 @@ fn gather_inputs(args: &ExtractArgs) -> Result<Vec<PathBuf>, (String, i32)> {
     }
     if found.paths.is_empty() {
         let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        return Err((
-            format!("no audio files found in {}", names.join(", ")),
-            1,
-        ));
+        return Err((format!("no audio files found in {}", names.join(", ")), 1));
     }
     let mut paths = found.paths;
     if let Some(shard) = args.shard {
@@ -321,7 +320,8 @@ fn open_journal(
     let before = paths.len();
     if args.resume {
         paths.retain(|p| {
-            done_key(&p.to_string_lossy(), FileStamp::of(p)).is_none_or(|k| !state.done.contains(&k))
+            done_key(&p.to_string_lossy(), FileStamp::of(p))
+                .is_none_or(|k| !state.done.contains(&k))
         });
     }
     Ok((journal, before - paths.len()))
@@ -496,10 +496,7 @@ pub fn run(args: ExtractArgs) -> i32 {
                 && let Some(m) = a.frames.take()
                 && let Err(e) = write_npz(dir, path, &m)
             {
-                frames_error = Some(format!(
-                    "cannot write frames under {}: {e}",
-                    dir.display()
-                ));
+                frames_error = Some(format!("cannot write frames under {}: {e}", dir.display()));
             }
             let record = outcome.map(|a| a.record);
             let path_text = path.to_string_lossy();
@@ -513,11 +510,9 @@ pub fn run(args: ExtractArgs) -> i32 {
                     "error": {"kind": "io", "message": format!("{path_text}: {message}")},
                 });
             }
-            if let (true, Some(s), Some(serde_json::Value::String(m))) = (
-                is_stdin,
-                &spool_path,
-                value.pointer_mut("/error/message"),
-            ) {
+            if let (true, Some(s), Some(serde_json::Value::String(m))) =
+                (is_stdin, &spool_path, value.pointer_mut("/error/message"))
+            {
                 *m = m.replace(&*s.to_string_lossy(), "-");
             }
             attach(&mut value, &settings);

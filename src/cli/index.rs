@@ -142,11 +142,7 @@ fn gather(
     let mut note = |s: Settings, from: String| -> Result<(), SimilarityError> {
         match settings.iter().find(|(t, _)| *t != s) {
             Some((t, other)) => Err(SimilarityError::MixedSettings {
-                what: format!(
-                    "{from} ({}) and {other} ({})",
-                    s.describe(),
-                    t.describe()
-                ),
+                what: format!("{from} ({}) and {other} ({})", s.describe(), t.describe()),
             }),
             None => {
                 if settings.is_empty() {
@@ -162,7 +158,10 @@ fn gather(
             note(s, file.display().to_string())?;
         }
         for p in &r.skipped {
-            eprintln!("leitmotif: {}: skipping error record of {p}", file.display());
+            eprintln!(
+                "leitmotif: {}: skipping error record of {p}",
+                file.display()
+            );
         }
         failed += r.skipped.len();
         entries.extend(r.entries);

@@ -25,7 +25,8 @@ pub struct SimilarArgs {
     /// One JSON line per query.
     #[arg(long)]
     json: bool,
-    /// Group weights, e.g. `timbre=2,tempo=0.5` (repeatable; see `leitmotif schema`).
+    /// Group weights replacing the defaults, e.g. `timbre=6,tempo=0.5` (timbre doubled from
+    /// its default 3; repeatable; see `leitmotif schema`).
     #[arg(long, value_name = "GROUP=W,...")]
     weight: Vec<String>,
     /// Approximate search (IVF) instead of the exact flat scan.

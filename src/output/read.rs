@@ -205,7 +205,10 @@ fn read_csv(path: &Path, mut each: impl FnMut(Value) -> io::Result<()>) -> io::R
         return Err(bad(path, "empty file: no CSV header"));
     };
     if header.first().map(String::as_str) != Some("path") {
-        return Err(bad(path, "not a leitmotif CSV (the first column is not `path`)"));
+        return Err(bad(
+            path,
+            "not a leitmotif CSV (the first column is not `path`)",
+        ));
     }
     let types = column_types();
     let col_types: Vec<Option<ColumnType>> = header.iter().map(|h| types.get(h).copied()).collect();
