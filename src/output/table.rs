@@ -97,16 +97,16 @@ mod tests {
     #[test]
     fn rows_show_values_dashes_and_errors() {
         let t = Table::new(10);
-        let ok = serde_json::json!({"path": "a.wav", "duration_s": 75.25,
+        let ok = serde_json::json!({"path": "a.wav", "duration_s": 75.3,
             "tempo": {"bpm": 120.04}, "key": {"tonic": "A", "mode": "minor"},
             "loudness": {"integrated_lufs": -14.26}, "warnings": []});
         assert_eq!(
             t.row(&ok),
-            "a.wav           1:15.2   120.0  A minor     -14.3  ok"
+            "a.wav         1:15.3   120.0  A minor     -14.3  ok"
         );
         let err = serde_json::json!({"path": "0123456789abc.wav", "error": {"kind": "io"}});
         let row = t.row(&err);
-        assert!(row.starts_with("…9abc.wav  "), "{row}");
+        assert!(row.starts_with("…89abc.wav  "), "{row}");
         assert!(row.ends_with("-  error: io"), "{row}");
         assert!(t.header().starts_with("path        duration"));
     }
