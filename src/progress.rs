@@ -103,6 +103,15 @@ impl Progress {
         }
     }
 
+    /// Runs `f` (e.g. a write to a terminal's standard output) with the progress bar hidden,
+    /// so the two do not tear each other.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
     /// Tracks that failed so far.
     pub fn failed(&self) -> usize {
         self.failed

@@ -547,7 +547,7 @@ pub fn run(args: ExtractArgs) -> i32 {
             let written = match &mut sink {
                 Sink::Stream { out, .. } => {
                     let text = done.row.as_ref().unwrap_or(&done.line);
-                    writeln!(out, "{text}").and_then(|_| out.flush())
+                    progress.suspend(|| writeln!(out, "{text}").and_then(|_| out.flush()))
                 }
                 Sink::Journal(j) => j.append(&done.line),
             };

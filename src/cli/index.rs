@@ -318,7 +318,9 @@ pub fn run(args: IndexArgs) -> i32 {
             if failed > 0 { 1 } else { 0 }
         }
         IndexCommand::Export { index, output } => {
-            let Some(format) = Format::of(&output) else {
+            // a device such as /dev/null or /dev/stdout: JSON Lines unless its name says else
+            let special = leitmotif::atomic::is_special(&output).then_some(Format::Jsonl);
+            let Some(format) = Format::of(&output).or(special) else {
                 eprintln!(
                     "leitmotif: {}: unknown export format; the extension must be one of {FORMAT_EXTENSIONS}",
                     output.display()
