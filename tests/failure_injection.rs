@@ -74,6 +74,22 @@ fn parquet_paths(path: &Path) -> Vec<String> {
     out
 }
 
+/// True when a temporary file of an atomic write of `name` is left in `dir` (the kill landed
+/// while that file was being written); removes it, so the next kill is counted afresh.
+fn killed_mid_write(dir: &Path, name: &str) -> bool {
+    let prefix = format!(".{name}");
+    let mut found = false;
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with(&prefix) && n.contains(".tmp-") {
+            fs::remove_file(e.path()).unwrap();
+            found = true;
+        }
+    }
+    found
+}
+
 fn seed() -> u64 {
     std::env::var("LEITMOTIF_KILL_SEED")
         .ok()
@@ -106,6 +122,8 @@ fn kill_9_at_random_points_then_resume_loses_and_duplicates_nothing() {
     assert_eq!(run_or_kill(d, &args, Duration::from_secs(120)), Some(0));
     let full_ms = t.elapsed().as_millis().max(20) as u64;
     let mut kills = 0;
+    // kills that landed inside an atomic write (journal seeding, Parquet conversion, index)
+    let (mut mid_output, mut mid_index) = (0, 0);
     for round in 0..4 {
         let out = format!("r{round}.parquet");
         let idx = format!("r{round}.idx");
@@ -121,7 +139,10 @@ fn kill_9_at_random_points_then_resume_loses_and_duplicates_nothing() {
                     finished = true;
                     break;
                 }
-                None => kills += 1,
+                None => {
+                    kills += 1;
+                    mid_output += killed_mid_write(d, &out) as usize;
+                }
             }
             // whatever was killed, an existing output is whole
             if d.join(&out).exists() {
@@ -142,6 +163,7 @@ fn kill_9_at_random_points_then_resume_loses_and_duplicates_nothing() {
             let after = Duration::from_millis(rng.below(full_ms / 2 + 5));
             if run_or_kill(d, &args, after).is_none() {
                 kills += 1;
+                mid_output += killed_mid_write(d, &out) as usize;
             }
             let mut p = parquet_paths(&d.join(&out));
             p.sort();
@@ -154,6 +176,7 @@ fn kill_9_at_random_points_then_resume_loses_and_duplicates_nothing() {
             let after = Duration::from_millis(rng.below(30));
             if run_or_kill(d, &build, after).is_none() {
                 kills += 1;
+                mid_index += killed_mid_write(d, &idx) as usize;
             }
             let o = Command::new(env!("CARGO_BIN_EXE_leitmotif"))
                 .current_dir(d)
@@ -178,6 +201,9 @@ fn kill_9_at_random_points_then_resume_loses_and_duplicates_nothing() {
             .collect();
         assert!(stray.is_empty(), "{stray:?}");
     }
-    eprintln!("{kills} runs killed");
+    eprintln!(
+        "{kills} runs killed; {mid_output} left a partial output/journal temporary, \
+         {mid_index} a partial index temporary"
+    );
     assert!(kills > 0, "the test killed nothing (seed {seed})");
 }
