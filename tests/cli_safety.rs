@@ -341,3 +341,27 @@ fn bad_similar_arguments_are_usage_errors_and_paths_match_canonically() {
     assert_eq!(ns.len(), 2, "{ns:?}");
     assert!(!ns.contains(&"t0.wav"));
 }
+
+#[test]
+fn resume_refuses_to_cut_records_after_a_damaged_line_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tracks(d, 3);
+    let o = lm_in(d, &["extract", "-q", "-o", "o.jsonl", "t0.wav", "t1.wav"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = fs::read_to_string(d.join("o.jsonl")).unwrap();
+    let damaged = format!("{{\"path\": broken\n{text}");
+    fs::write(d.join("o.jsonl"), &damaged).unwrap();
+    let o = lm_in(d, &["extract", "-q", "--resume", "-o", "o.jsonl", "t2.wav"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("line 1"), "{}", err(&o));
+    assert_eq!(fs::read_to_string(d.join("o.jsonl")).unwrap(), damaged);
+    // a damaged *last* line (a crash) is cut, and the run goes on
+    fs::write(d.join("o.jsonl"), format!("{text}{{\"path\": broken\n")).unwrap();
+    let o = lm_in(d, &["extract", "-q", "--resume", "-o", "o.jsonl", "t2.wav"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(jsonl(&d.join("o.jsonl")).len(), 3);
+    // standard input has no identity to resume by
+    let o = lm_in(d, &["extract", "-q", "--resume", "-o", "o.jsonl", "-"]);
+    assert_eq!(o.status.code(), Some(2));
+}

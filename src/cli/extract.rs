@@ -10,6 +10,7 @@
 use std::fs::OpenOptions;
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 use leitmotif::atomic::{is_special, sync_parent, write_atomically};
@@ -146,6 +147,14 @@ fn gather_inputs(args: &ExtractArgs) -> Result<Vec<PathBuf>, (String, i32)> {
         ));
     }
     let stdin_count = inputs.iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin_count > 0 && args.resume {
+        return Err((
+            "--resume cannot tell whether standard input (-) was analysed already; \
+             save it to a file first"
+                .into(),
+            2,
+        ));
+    }
     if stdin_count > 0 && (stdin_count > 1 || args.from_list.as_deref() == Some(Path::new("-"))) {
         return Err(("standard input (-) can be read only once".into(), 2));
     }
@@ -475,11 +484,22 @@ pub fn run(args: ExtractArgs) -> i32 {
     .then(columns);
     let spool_path = spool.as_ref().map(|s| s.0.clone());
     let mut write_error = None;
+    let reader_gone = AtomicBool::new(false);
     let result = batch::run(
         &paths,
         jobs,
         || Pipeline::new(config.clone(), options),
         |pipeline, path| {
+            if reader_gone.load(Ordering::Relaxed) {
+                // standard output's reader has gone (`| head`): skip the remaining tracks
+                return Done {
+                    line: String::new(),
+                    row: None,
+                    ok: true,
+                    audio_s: 0.0,
+                    failure: None,
+                };
+            }
             let is_stdin = path.as_os_str() == "-";
             let source = match (&spool_path, is_stdin) {
                 (Some(s), true) => s.as_path(),
@@ -544,6 +564,9 @@ pub fn run(args: ExtractArgs) -> i32 {
             if let Some(f) = &done.failure {
                 progress.message(f);
             }
+            if reader_gone.load(Ordering::Relaxed) {
+                return;
+            }
             let written = match &mut sink {
                 Sink::Stream { out, .. } => {
                     let text = done.row.as_ref().unwrap_or(&done.line);
@@ -551,13 +574,19 @@ pub fn run(args: ExtractArgs) -> i32 {
                 }
                 Sink::Journal(j) => j.append(&done.line),
             };
-            if let Err(e) = written
-                && write_error.is_none()
-            {
-                write_error = Some(e);
+            match written {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    reader_gone.store(true, Ordering::Relaxed);
+                }
+                Err(e) if write_error.is_none() => write_error = Some(e),
+                _ => {}
             }
         },
     );
+    if reader_gone.load(Ordering::Relaxed) {
+        // like ripgrep: a reader that stopped reading is not an error
+        return 0;
+    }
     let failed = progress.failed();
     progress.finish();
     drop(spool);

@@ -78,8 +78,9 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (creating) `path`. With `resume`, keeps complete records and cuts a partial
-    /// last line; without, starts empty.
+    /// Opens (creating) `path`. With `resume`, keeps complete records and cuts a partial or
+    /// damaged last line (what `kill -9` or a crash leaves); a damaged line followed by more
+    /// records is an `InvalidData` error, nothing is cut. Without `resume`, starts empty.
     pub fn open(path: &Path, resume: bool) -> io::Result<(Self, ResumeState)> {
         let mut state = ResumeState::default();
         if !resume {
@@ -101,24 +102,39 @@ impl Journal {
         let mut good_end = 0u64;
         {
             let mut reader = BufReader::new(&mut file);
-            let mut line = String::new();
+            let mut line = Vec::new();
             let mut pos = 0u64;
             loop {
                 line.clear();
-                let n = reader.read_line(&mut line)?;
+                let n = reader.read_until(b'\n', &mut line)?;
                 if n == 0 {
                     break;
                 }
                 pos += n as u64;
-                if !line.ends_with('\n') {
+                if line.last() != Some(&b'\n') {
                     break; // partial last line
                 }
-                match serde_json::from_str::<Value>(line.trim_end()) {
+                match serde_json::from_slice::<Value>(&line) {
                     Ok(v) => {
                         state.note(&v);
                         good_end = pos;
                     }
-                    Err(_) => break, // a damaged line: drop it and everything after
+                    Err(e) => {
+                        // a damaged last line is cut like a partial one; a damaged line with
+                        // records after it was not left by a killed run: refuse to cut them
+                        let mut rest = [0u8; 1];
+                        if std::io::Read::read(&mut reader, &mut rest)? > 0 {
+                            return Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                format!(
+                                    "line {} is not a JSON record ({e}) and records follow it; \
+                                     fix or remove that line",
+                                    state.records + 1
+                                ),
+                            ));
+                        }
+                        break;
+                    }
                 }
             }
             state.repaired_bytes = file_len(reader.get_ref())?.saturating_sub(good_end);
