@@ -256,3 +256,30 @@ fn table_view_on_request_and_jsonl_in_pipes() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_run_quietly() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let names: Vec<String> = (0..4).map(|i| format!("t{i}.wav")).collect();
+    for (i, n) in names.iter().enumerate() {
+        write_tone(&d.join(n), 300.0 + 50.0 * i as f32, 1.0);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+        .current_dir(d)
+        .args(["extract", "-q", "-j", "1"])
+        .args(&names)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap(); // the pipe closes here, like `| head -1`
+    assert!(first.contains("t0.wav"));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!err(&o).contains("Broken pipe"), "{}", err(&o));
+}

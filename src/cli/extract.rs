@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
-use leitmotif::atomic::{is_special, sync_parent, write_atomically};
 use leitmotif::batch::{self, Shard};
 use leitmotif::output::columns::columns;
 use leitmotif::output::csv::{header_line, write_csv_from_journal, write_row};
@@ -23,9 +22,12 @@ use leitmotif::output::parquet::write_parquet_from_journal;
 use leitmotif::output::read::for_each_record;
 use leitmotif::output::settings::attach;
 use leitmotif::output::table::Table;
-use leitmotif::output::{FORMAT_EXTENSIONS, FileStamp, Format, Settings, record_value};
+use leitmotif::output::{
+    FORMAT_EXTENSIONS, FileStamp, Format, Settings, is_special, record_value, sync_parent,
+    write_atomically,
+};
 use leitmotif::progress::Progress;
-use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
+use leitmotif::{AnalysisConfig, FeatureOptions, Input, Pipeline};
 
 #[derive(Args, Debug)]
 pub struct ExtractArgs {
@@ -185,7 +187,9 @@ fn gather_inputs(args: &ExtractArgs) -> Result<Vec<PathBuf>, (String, i32)> {
     Ok(paths)
 }
 
-/// Copies standard input into a temporary file (removed when dropped).
+/// Standard input copied into a temporary file (removed when dropped), analysed through
+/// `Pipeline::analyze_input` with seeking (MP4 with its index at the end needs it) and
+/// without holding the whole upload in memory.
 struct Spool(PathBuf);
 
 impl Spool {
@@ -501,13 +505,16 @@ pub fn run(args: ExtractArgs) -> i32 {
                 };
             }
             let is_stdin = path.as_os_str() == "-";
-            let source = match (&spool_path, is_stdin) {
-                (Some(s), true) => s.as_path(),
-                _ => path,
-            };
-            let mut outcome = match pipeline {
-                Ok(p) => p.analyze(source),
-                Err(e) => Err(leitmotif::Error::Config {
+            let mut outcome = match (pipeline, &spool_path) {
+                (Ok(p), Some(spooled)) if is_stdin => match std::fs::File::open(spooled) {
+                    Ok(f) => p.analyze_input(Input::Reader(Box::new(f)), "-"),
+                    Err(e) => Err(leitmotif::Error::Io {
+                        path: path.to_path_buf(),
+                        source: e,
+                    }),
+                },
+                (Ok(p), _) => p.analyze(path),
+                (Err(e), _) => Err(leitmotif::Error::Config {
                     cause: e.to_string(),
                 }),
             };
@@ -529,11 +536,6 @@ pub fn run(args: ExtractArgs) -> i32 {
                     "file_mtime": stamp.map(|s| s.mtime),
                     "error": {"kind": "io", "message": format!("{path_text}: {message}")},
                 });
-            }
-            if let (true, Some(s), Some(serde_json::Value::String(m))) =
-                (is_stdin, &spool_path, value.pointer_mut("/error/message"))
-            {
-                *m = m.replace(&*s.to_string_lossy(), "-");
             }
             attach(&mut value, &settings);
             let failure = failure_line(&path_text, &value);

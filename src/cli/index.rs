@@ -187,11 +187,7 @@ fn gather(
                 }),
             },
             |_, path, r| match r {
-                Ok(Some(v)) => entries.push((path.to_string_lossy().into_owned(), v.values)),
-                Ok(None) => {
-                    eprintln!("{}: internal: no feature vector", path.display());
-                    failed += 1;
-                }
+                Ok(v) => entries.push((path.to_string_lossy().into_owned(), v.values)),
                 Err(e) => {
                     let kind = e.kind().as_str();
                     eprintln!("{}: {kind}: {e}", path.display());
@@ -319,7 +315,7 @@ pub fn run(args: IndexArgs) -> i32 {
         }
         IndexCommand::Export { index, output } => {
             // a device such as /dev/null or /dev/stdout: JSON Lines unless its name says else
-            let special = leitmotif::atomic::is_special(&output).then_some(Format::Jsonl);
+            let special = leitmotif::output::is_special(&output).then_some(Format::Jsonl);
             let Some(format) = Format::of(&output).or(special) else {
                 eprintln!(
                     "leitmotif: {}: unknown export format; the extension must be one of {FORMAT_EXTENSIONS}",

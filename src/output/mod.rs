@@ -23,12 +23,14 @@ pub mod csv;
 pub mod journal;
 pub mod jsonl;
 pub mod npz;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod read;
 pub mod record;
 pub mod settings;
 pub mod table;
 
+pub use crate::atomic::{is_special, sync_parent, write_atomically};
 pub use jsonl::JsonlWriter;
 pub use record::{FileStamp, record_line, record_value};
 pub use settings::Settings;

@@ -13,10 +13,12 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
+#[cfg(feature = "parquet")]
 use arrow_array::{
     Array, FixedSizeListArray, Float32Array, Float64Array, Int32Array, Int64Array, ListArray,
     StringArray,
 };
+#[cfg(feature = "parquet")]
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{Map, Number, Value};
 
@@ -63,7 +65,13 @@ pub fn for_each_record(
             Ok(n)
         }
         Format::Csv => read_csv(path, each),
+        #[cfg(feature = "parquet")]
         Format::Parquet => read_parquet(path, each),
+        #[cfg(not(feature = "parquet"))]
+        Format::Parquet => Err(bad(
+            path,
+            "this leitmotif was built without Parquet support (feature `parquet`)",
+        )),
     }
 }
 
@@ -237,11 +245,13 @@ fn read_csv(path: &Path, mut each: impl FnMut(Value) -> io::Result<()>) -> io::R
     Ok(n)
 }
 
+#[cfg(feature = "parquet")]
 fn f64_value(x: f64) -> Value {
     Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
 /// The JSON value of row `i` of a Parquet column.
+#[cfg(feature = "parquet")]
 fn parquet_cell(col: &dyn Array, i: usize) -> Value {
     if col.is_null(i) {
         return Value::Null;
@@ -268,6 +278,7 @@ fn parquet_cell(col: &dyn Array, i: usize) -> Value {
     }
 }
 
+#[cfg(feature = "parquet")]
 fn read_parquet(path: &Path, mut each: impl FnMut(Value) -> io::Result<()>) -> io::Result<usize> {
     let file = File::open(path)?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)

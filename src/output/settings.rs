@@ -5,8 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::AnalysisConfig;
-use crate::features::extractor::FeatureOptions;
+use crate::{AnalysisConfig, FeatureOptions};
 
 /// Settings that change a record's numbers. The per-track timeout and `--frames` do not, so
 /// they are not part of it.
@@ -18,7 +17,8 @@ pub struct Settings {
     pub n_fft: u64,
     /// STFT hop length (512).
     pub hop_length: u64,
-    /// Analysed duration limit in seconds (`--max-duration`); `null` when unlimited.
+    /// Analysed duration limit in force, in seconds (`--max-duration`, else
+    /// [`crate::DEFAULT_MAX_DURATION_S`]); `null` when unlimited.
     #[serde(default)]
     pub max_duration_s: Option<f64>,
     /// Feature stages run: `"all"`, or `"no_tonal"` for the hidden benchmarking switch.
@@ -34,7 +34,7 @@ impl Settings {
             sample_rate: config.sample_rate,
             n_fft: config.n_fft as u64,
             hop_length: config.hop_length as u64,
-            max_duration_s: config.max_duration_s,
+            max_duration_s: Some(config.effective_max_duration()).filter(|d| d.is_finite()),
             stages: if options.skip_tonal {
                 "no_tonal".into()
             } else {

@@ -12,13 +12,21 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use super::{Index, SimilarityError, parquet};
+#[cfg(feature = "parquet")]
+use super::parquet;
+use super::{Index, SimilarityError};
 use crate::output::Format;
 
 /// Writes `index`'s vectors to `out` in `format`.
 pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), SimilarityError> {
     if format == Format::Parquet {
+        #[cfg(feature = "parquet")]
         return parquet::export(index, out);
+        #[cfg(not(feature = "parquet"))]
+        return Err(SimilarityError::Export {
+            path: out.into(),
+            cause: "this leitmotif was built without Parquet support (feature `parquet`)".into(),
+        });
     }
     let dim = index.dim();
     let version = index.schema_version();

@@ -19,6 +19,7 @@ pub mod export;
 pub mod index;
 pub mod ivf;
 pub mod kernel;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 
 use std::collections::BTreeMap;
