@@ -20,6 +20,7 @@
 //! The command-line tool (`leitmotif extract`) is a thin layer over [`batch`] and [`output`].
 
 pub mod analyzer;
+pub mod array;
 pub mod atomic;
 pub mod audio;
 pub mod batch;
