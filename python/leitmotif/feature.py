@@ -381,6 +381,12 @@ def chroma_stft(*, y=None, sr=22050, S=None, norm=np.inf, n_fft=2048, hop_length
     S, _, dt = spectrogram(y=y, S=S, n_fft=n_fft, hop_length=hop_length, power=2.0,
                            win_length=win_length, window=window, center=center,
                            pad_mode=pad_mode)
-    t = None if tuning is None else float(tuning)
+    if tuning is None:
+        # one tuning for all channels, estimated over every frame of every channel (as
+        # librosa's estimate_tuning on a multichannel spectrogram)
+        frames = S.reshape((-1,) + S.shape[-2:])
+        tuning = _native.estimate_tuning(
+            np.ascontiguousarray(np.concatenate(list(frames), axis=-1), dtype=np.float32), sr)
+    t = float(tuning)
     out = per_channel(S, 2, lambda s: _native.chroma_stft(s, sr, t))
     return out.astype(dt, copy=False)
