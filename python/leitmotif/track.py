@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import json
-import struct
 import os
 import sys
-import tempfile
 
 import numpy as np
 
@@ -20,28 +18,6 @@ def _check_config(sr, max_duration):
         raise ValueError(f"sr={sr!r} must be a positive integer")
     if max_duration is not None and not max_duration > 0:
         raise ValueError(f"max_duration={max_duration!r} must be positive or None")
-
-
-def _float_wav(y, rate):
-    """32-bit float WAV bytes of `y` ((n,) or (channels, n)), interleaved."""
-    y = np.asarray(y, dtype="<f4")
-    frames = y if y.ndim == 1 else y.T
-    channels = 1 if y.ndim == 1 else y.shape[0]
-    data = np.ascontiguousarray(frames).tobytes()
-    fmt = struct.pack("<HHIIHH", 3, channels, rate, rate * 4 * channels, 4 * channels, 32)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-            + b"data" + struct.pack("<I", len(data)) + data)
-    return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def _analyze_bytes(data, name, sr, max_duration):
-    with tempfile.NamedTemporaryFile(suffix=".audio", delete=False) as f:
-        f.write(data)
-        tmp = f.name
-    try:
-        return _native.analyze_path(tmp, name, sr, max_duration)
-    finally:
-        os.unlink(tmp)
 
 
 def analyze(src, *, sr=22050, max_duration=None):
@@ -79,7 +55,7 @@ def analyze(src, *, sr=22050, max_duration=None):
     if isinstance(src, (str, os.PathLike)):
         line = _native.analyze_path(os.fspath(src), os.fspath(src), int(sr), max_duration)
     elif isinstance(src, (bytes, bytearray, memoryview)):
-        line = _analyze_bytes(bytes(src), "<bytes>", int(sr), max_duration)
+        line = _native.analyze_bytes(bytes(src), "<bytes>", int(sr), max_duration)
     elif isinstance(src, tuple):
         if len(src) != 2:
             raise TypeError("an array source must be a (y, sr) tuple")
@@ -89,14 +65,15 @@ def analyze(src, *, sr=22050, max_duration=None):
             raise ValueError(f"y must be (n,) or (channels, n), given y.shape={y.shape}")
         if not isinstance(rate, (int, np.integer)) or rate <= 0:
             raise ValueError(f"sr={rate!r} of the (y, sr) source must be a positive integer")
-        line = _analyze_bytes(_float_wav(y, int(rate)), "<array>", int(sr), max_duration)
+        y2 = np.ascontiguousarray(np.atleast_2d(y), dtype=np.float32)
+        line = _native.analyze_samples(y2, int(rate), "<array>", int(sr), max_duration)
     elif hasattr(src, "read"):
         data = src.read()
         if not isinstance(data, (bytes, bytearray)):
             raise TypeError("a file object source must be opened in binary mode")
         name = getattr(src, "name", "<stream>")
-        line = _analyze_bytes(bytes(data), os.fspath(name) if isinstance(name, (str, os.PathLike)) else "<stream>",
-                              int(sr), max_duration)
+        name = os.fspath(name) if isinstance(name, (str, os.PathLike)) else "<stream>"
+        line = _native.analyze_bytes(bytes(data), name, int(sr), max_duration)
     else:
         raise TypeError(
             f"src must be a path, bytes, a binary file object or a (y, sr) tuple, "

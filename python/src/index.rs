@@ -69,10 +69,7 @@ impl Index {
                 None => {
                     let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default())
                         .map_err(to_py)?;
-                    let rec = p.analyze(&path).map_err(to_py)?.record;
-                    let v = rec
-                        .vector
-                        .ok_or_else(|| PyValueError::new_err(format!("{q}: no feature vector")))?;
+                    let v = p.analyze(&path).map_err(to_py)?.record.vector;
                     (self.inner.standardize(&v, &q).map_err(sim_err)?, None)
                 }
             };

@@ -12,7 +12,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use leitmotif::output::record::record_line;
-use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
+use leitmotif::{AnalysisConfig, FeatureOptions, Input, Pipeline};
+use numpy::PyReadonlyArray2;
 
 use crate::errors::to_py;
 
@@ -71,6 +72,58 @@ fn analyze_path(
     let cfg = config(sr, max_duration)?;
     let record = py
         .detach(|| with_pipeline(&cfg, |p| p.analyze(&path)))
+        .map_err(to_py)?
+        .record;
+    Ok(record_line(&name, &Ok(record)))
+}
+
+/// The JSON record of an encoded file held in memory, labelled `name`; raises on failure.
+#[pyfunction]
+#[pyo3(signature = (data, name, sr=22050, max_duration=None))]
+fn analyze_bytes(
+    py: Python<'_>,
+    data: &[u8],
+    name: String,
+    sr: u32,
+    max_duration: Option<f64>,
+) -> PyResult<String> {
+    let cfg = config(sr, max_duration)?;
+    let record = py
+        .detach(|| with_pipeline(&cfg, |p| p.analyze_input(Input::Bytes(data), &name)))
+        .map_err(to_py)?
+        .record;
+    Ok(record_line(&name, &Ok(record)))
+}
+
+/// The JSON record of decoded samples `y` (`(channels, n)` float32) at `rate` Hz.
+#[pyfunction]
+#[pyo3(signature = (y, rate, name, sr=22050, max_duration=None))]
+fn analyze_samples(
+    py: Python<'_>,
+    y: PyReadonlyArray2<'_, f32>,
+    rate: u32,
+    name: String,
+    sr: u32,
+    max_duration: Option<f64>,
+) -> PyResult<String> {
+    let cfg = config(sr, max_duration)?;
+    let y = y.as_array();
+    let channels = y.nrows();
+    // interleave: samples[frame * channels + channel]
+    let interleaved: Vec<f32> = y.t().iter().copied().collect();
+    let record = py
+        .detach(|| {
+            with_pipeline(&cfg, |p| {
+                p.analyze_input(
+                    Input::Samples {
+                        samples: &interleaved,
+                        channels,
+                        sample_rate: rate,
+                    },
+                    &name,
+                )
+            })
+        })
         .map_err(to_py)?
         .record;
     Ok(record_line(&name, &Ok(record)))
@@ -229,6 +282,8 @@ fn flatten(line: &str) -> PyResult<String> {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyze_path, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_samples, m)?)?;
     m.add_function(wrap_pyfunction!(columns, m)?)?;
     m.add_function(wrap_pyfunction!(flatten, m)?)?;
     m.add_class::<Batch>()?;

@@ -63,7 +63,8 @@ def test_four_source_kinds_give_identical_records():
 def test_analyze_options():
     path = os.path.join(SIGNALS, "music44.wav")
     short = leitmotif.analyze(path, max_duration=2.0)
-    assert short["duration_s"] == pytest.approx(2.0, abs=0.05)
+    assert short["duration_s"] == pytest.approx(5.0, abs=0.05)
+    assert short["analysed_s"] == pytest.approx(2.0, abs=0.05)
     low = leitmotif.analyze(path, sr=16000)
     assert low["analysis"]["sample_rate"] == 16000
 

@@ -13,7 +13,6 @@
 
 use serde::Serialize;
 
-use crate::analyzer::FrameSink;
 use crate::dsp::Frame;
 use crate::dsp::filterbank::{Dct2, MelFilterbank};
 use crate::features::loudness::{Loudness, LoudnessMeter};
@@ -23,6 +22,7 @@ use crate::features::spectral::{self, Contrast, power_db};
 use crate::features::timbre::{N_MELS, N_MFCC, TOP_DB};
 use crate::features::tonal::{TonalAnalyzer, TonalResult};
 use crate::features::zcr::Zcr;
+use crate::frontend::FrameSink;
 use crate::summary::{RunningStats, Stat, VecStat};
 
 /// Frames kept before dB rows are finalised block by block (20 minutes at 22050 / 512).
@@ -223,7 +223,7 @@ impl FeatureExtractor {
     }
 
     /// Clears per-track state (keeps plans).
-    fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.prev_clipped = None;
         self.mel_db.clear();
         self.peak_db.clear();
