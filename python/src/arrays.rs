@@ -48,13 +48,21 @@ fn magnitude<'py>(
 }
 
 #[pyfunction]
-fn spectral_centroid<'py>(py: Python<'py>, s: PyReadonlyArray2<'py, f32>, sr: u32) -> PyResult<Out1<'py>> {
+fn spectral_centroid<'py>(
+    py: Python<'py>,
+    s: PyReadonlyArray2<'py, f32>,
+    sr: u32,
+) -> PyResult<Out1<'py>> {
     let s = s.as_array();
     one(py, py.detach(|| Ok(a::spectral_centroid(s, sr))))
 }
 
 #[pyfunction]
-fn spectral_bandwidth<'py>(py: Python<'py>, s: PyReadonlyArray2<'py, f32>, sr: u32) -> PyResult<Out1<'py>> {
+fn spectral_bandwidth<'py>(
+    py: Python<'py>,
+    s: PyReadonlyArray2<'py, f32>,
+    sr: u32,
+) -> PyResult<Out1<'py>> {
     let s = s.as_array();
     one(py, py.detach(|| Ok(a::spectral_bandwidth(s, sr))))
 }
@@ -92,7 +100,10 @@ fn spectral_contrast<'py>(
     linear: bool,
 ) -> PyResult<Out2<'py>> {
     let s = s.as_array();
-    two(py, py.detach(|| a::spectral_contrast(s, sr, fmin, n_bands, quantile, linear)))
+    two(
+        py,
+        py.detach(|| a::spectral_contrast(s, sr, fmin, n_bands, quantile, linear)),
+    )
 }
 
 #[pyfunction]
@@ -114,7 +125,10 @@ fn rms<'py>(
     center: bool,
 ) -> PyResult<Out1<'py>> {
     let y = slice(&y)?;
-    one(py, py.detach(|| a::rms(y, frame_length, hop_length, center)))
+    one(
+        py,
+        py.detach(|| a::rms(y, frame_length, hop_length, center)),
+    )
 }
 
 #[pyfunction]
@@ -126,7 +140,10 @@ fn zero_crossing_rate<'py>(
     center: bool,
 ) -> PyResult<Out1<'py>> {
     let y = slice(&y)?;
-    one(py, py.detach(|| a::zero_crossing_rate(y, frame_length, hop_length, center)))
+    one(
+        py,
+        py.detach(|| a::zero_crossing_rate(y, frame_length, hop_length, center)),
+    )
 }
 
 #[pyfunction]
@@ -140,7 +157,10 @@ fn melspectrogram<'py>(
     fmax: Option<f64>,
 ) -> PyResult<Out2<'py>> {
     let s = s.as_array();
-    two(py, py.detach(|| a::melspectrogram(s, sr, n_mels, fmin, fmax)))
+    two(
+        py,
+        py.detach(|| a::melspectrogram(s, sr, n_mels, fmin, fmax)),
+    )
 }
 
 #[pyfunction]
@@ -157,7 +177,11 @@ fn power_to_db<'py>(
 }
 
 #[pyfunction]
-fn mfcc<'py>(py: Python<'py>, s_db: PyReadonlyArray2<'py, f32>, n_mfcc: usize) -> PyResult<Out2<'py>> {
+fn mfcc<'py>(
+    py: Python<'py>,
+    s_db: PyReadonlyArray2<'py, f32>,
+    n_mfcc: usize,
+) -> PyResult<Out2<'py>> {
     let s = s_db.as_array();
     two(py, py.detach(|| a::mfcc(s, n_mfcc)))
 }
@@ -191,11 +215,17 @@ fn onset_strength<'py>(
     median: bool,
 ) -> PyResult<Out1<'py>> {
     let s = s_db.as_array();
-    let agg = if median { a::Aggregate::Median } else { a::Aggregate::Mean };
-    one(py, py.detach(|| a::onset_strength(s, lag, n_fft, hop_length, center, agg)))
+    let agg = if median {
+        a::Aggregate::Median
+    } else {
+        a::Aggregate::Mean
+    };
+    one(
+        py,
+        py.detach(|| a::onset_strength(s, lag, n_fft, hop_length, center, agg)),
+    )
 }
 
-#[allow(clippy::too_many_arguments)]
 fn params(
     start_bpm: f64,
     std_bpm: f64,
@@ -216,6 +246,7 @@ fn params(
 
 #[pyfunction]
 #[pyo3(signature = (env, sr, hop_length, start_bpm, std_bpm, ac_size, max_tempo=None))]
+#[allow(clippy::too_many_arguments)] // librosa's parameters, one by one
 fn tempo(
     py: Python<'_>,
     env: PyReadonlyArray1<'_, f32>,
@@ -228,11 +259,13 @@ fn tempo(
 ) -> PyResult<f64> {
     let env = slice(&env)?;
     let p = params(start_bpm, std_bpm, ac_size, max_tempo, 100.0, true);
-    py.detach(|| a::tempo(env, sr, hop_length, &p)).map_err(to_py)
+    py.detach(|| a::tempo(env, sr, hop_length, &p))
+        .map_err(to_py)
 }
 
 #[pyfunction]
 #[pyo3(signature = (env, sr, hop_length, start_bpm, tightness, trim, bpm=None))]
+#[allow(clippy::too_many_arguments)] // librosa's parameters, one by one
 fn beat_track<'py>(
     py: Python<'py>,
     env: PyReadonlyArray1<'py, f32>,

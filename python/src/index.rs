@@ -73,7 +73,9 @@ impl Index {
                     (self.inner.standardize(&v, &q).map_err(sim_err)?, None)
                 }
             };
-            Ok(self.inner.search(&qz, k, &self.weights, SearchMode::Exact, skip))
+            Ok(self
+                .inner
+                .search(&qz, k, &self.weights, SearchMode::Exact, skip))
         })?;
         Ok(found
             .into_iter()

@@ -22,7 +22,9 @@ fn config(sr: u32, max_duration: Option<f64>) -> PyResult<AnalysisConfig> {
         return Err(PyValueError::new_err("sr must be a positive integer"));
     }
     if max_duration.is_some_and(|d| !(d > 0.0)) {
-        return Err(PyValueError::new_err("max_duration must be positive or None"));
+        return Err(PyValueError::new_err(
+            "max_duration must be positive or None",
+        ));
     }
     Ok(AnalysisConfig {
         sample_rate: sr,
@@ -44,7 +46,10 @@ fn with_pipeline<T>(
     PIPELINE.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.as_ref().is_none_or(|(c, _)| c != cfg) {
-            *slot = Some((cfg.clone(), Pipeline::new(cfg.clone(), FeatureOptions::default())?));
+            *slot = Some((
+                cfg.clone(),
+                Pipeline::new(cfg.clone(), FeatureOptions::default())?,
+            ));
         }
         match slot.as_mut() {
             Some((_, p)) => f(p),
@@ -166,8 +171,13 @@ impl Batch {
         let workers = Arc::new(Mutex::new(HashSet::new()));
         let cursor = Arc::new(AtomicUsize::new(0));
         for _ in 0..jobs.max(1).min(total.max(1)) {
-            let (tx, paths, stop, cursor, cfg) =
-                (tx.clone(), paths.clone(), stop.clone(), cursor.clone(), cfg.clone());
+            let (tx, paths, stop, cursor, cfg) = (
+                tx.clone(),
+                paths.clone(),
+                stop.clone(),
+                cursor.clone(),
+                cfg.clone(),
+            );
             let workers = workers.clone();
             std::thread::spawn(move || {
                 let mut pipeline = Pipeline::new(cfg, FeatureOptions::default()).ok();
@@ -275,8 +285,9 @@ fn columns() -> Vec<(String, &'static str)> {
 fn flatten(line: &str) -> PyResult<String> {
     let v: serde_json::Value =
         serde_json::from_str(line).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let pairs: serde_json::Map<String, serde_json::Value> =
-        leitmotif::output::columns::flatten(&v).into_iter().collect();
+    let pairs: serde_json::Map<String, serde_json::Value> = leitmotif::output::columns::flatten(&v)
+        .into_iter()
+        .collect();
     Ok(serde_json::Value::Object(pairs).to_string())
 }
 

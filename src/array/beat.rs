@@ -20,7 +20,7 @@ use ndarray::Array1;
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex64;
 
-use super::bad;
+use super::{bad, is_pos};
 use crate::error::Result;
 
 /// Parameters of [`tempo`] and [`beat_track`], librosa's defaults in [`Default`].
@@ -60,7 +60,7 @@ fn next_fast_len(min: usize) -> usize {
     loop {
         let mut m = n;
         for p in [2, 3, 5] {
-            while m % p == 0 {
+            while m.is_multiple_of(p) {
                 m /= p;
             }
         }
@@ -89,7 +89,8 @@ fn mean_tempogram(env: &[f32], win: usize) -> Vec<f64> {
     let inv = planner.plan_fft_inverse(len);
     let mut buf = fwd.make_input_vec();
     let mut spec = fwd.make_output_vec();
-    let mut scratch = vec![Complex64::new(0.0, 0.0); fwd.get_scratch_len().max(inv.get_scratch_len())];
+    let mut scratch =
+        vec![Complex64::new(0.0, 0.0); fwd.get_scratch_len().max(inv.get_scratch_len())];
     let mut ac = vec![0f64; len];
     let mut sum = vec![0f64; win];
     for t in 0..n {
@@ -107,7 +108,9 @@ fn mean_tempogram(env: &[f32], win: usize) -> Vec<f64> {
         }
         let _ = inv.process_with_scratch(&mut spec, &mut ac, &mut scratch);
         let scale = 1.0 / len as f64;
-        let peak = ac[..win].iter().fold(0f64, |m, &v| m.max((v * scale).abs()));
+        let peak = ac[..win]
+            .iter()
+            .fold(0f64, |m, &v| m.max((v * scale).abs()));
         // util.normalize(norm=inf): frames whose maximum is below `tiny` stay as they are
         let div = if peak < f64::MIN_POSITIVE { 1.0 } else { peak };
         for (s, &v) in sum.iter_mut().zip(&ac[..win]) {
@@ -122,10 +125,10 @@ fn mean_tempogram(env: &[f32], win: usize) -> Vec<f64> {
 /// window of `params`: the global tempo in BPM (see the module notes). Errors on
 /// `start_bpm ≤ 0`, `std_bpm ≤ 0`, `sr = 0` or `hop = 0`, or a window of no frame.
 pub fn tempo(env: &[f32], sr: u32, hop: usize, params: &BeatParams) -> Result<f64> {
-    if !(params.start_bpm > 0.0) {
+    if !is_pos(params.start_bpm) {
         return Err(bad("start_bpm must be strictly positive"));
     }
-    if !(params.std_bpm > 0.0) || sr == 0 || hop == 0 {
+    if !is_pos(params.std_bpm) || sr == 0 || hop == 0 {
         return Err(bad("std_bpm, sr and hop_length must be strictly positive"));
     }
     // time_to_frames: ⌊⌊ac_size·sr⌋ / hop⌋
@@ -174,10 +177,10 @@ pub fn beat_track(
         Some(b) => b,
         None => tempo(env, sr, hop, params)?,
     };
-    if !(bpm > 0.0) {
+    if !is_pos(bpm) {
         return Err(bad(format!("bpm={bpm} must be strictly positive")));
     }
-    if !(params.tightness > 0.0) {
+    if !is_pos(params.tightness) {
         return Err(bad("tightness must be strictly positive"));
     }
     let fps = sr as f64 / hop as f64;
@@ -199,7 +202,8 @@ pub fn beat_track(
 fn local_score(env: &[f32], period: f32) -> Array1<f32> {
     let n = env.len();
     let mean = env.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
-    let var = env.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0).max(1.0);
+    let var =
+        env.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0).max(1.0);
     let norm = (var.sqrt() as f32) + f32::MIN_POSITIVE;
     let x: Vec<f32> = env.iter().map(|&v| v / norm).collect();
     let p = period as i64;
@@ -264,7 +268,10 @@ fn last_beat(cum: &[f32]) -> usize {
         let next = if i + 1 == n { cum[i] } else { cum[i + 1] };
         cum[i] > prev && cum[i] >= next
     };
-    let mut maxima: Vec<f64> = (0..n).filter(|&i| is_max(i)).map(|i| cum[i] as f64).collect();
+    let mut maxima: Vec<f64> = (0..n)
+        .filter(|&i| is_max(i))
+        .map(|i| cum[i] as f64)
+        .collect();
     if maxima.is_empty() {
         return n.saturating_sub(1);
     }
@@ -286,7 +293,10 @@ fn last_beat(cum: &[f32]) -> usize {
 /// Hann(5)-smoothed beat scores (0 without `trim`).
 fn trim(local: &Array1<f32>, beats: &mut [bool], trim: bool) {
     let n = local.len();
-    let vals: Vec<f64> = (0..n).filter(|&i| beats[i]).map(|i| local[i] as f64).collect();
+    let vals: Vec<f64> = (0..n)
+        .filter(|&i| beats[i])
+        .map(|i| local[i] as f64)
+        .collect();
     let threshold = if trim && !vals.is_empty() {
         // np.convolve(vals, hanning(5))[2 : n + 2]; hanning(5) = [0, .5, 1, .5, 0]
         let w = [0.0, 0.5, 1.0, 0.5, 0.0];

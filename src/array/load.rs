@@ -4,7 +4,7 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use super::bad;
+use super::{bad, is_nonneg};
 use crate::audio::downmix::downmix_into;
 use crate::audio::{Decoder, Resampler};
 use crate::error::Result;
@@ -23,7 +23,7 @@ pub fn load(
     offset: f64,
     duration: Option<f64>,
 ) -> Result<(Array2<f32>, u32)> {
-    if !(offset >= 0.0) || duration.is_some_and(|d| !(d >= 0.0)) {
+    if !is_nonneg(offset) || duration.is_some_and(|d| !is_nonneg(d)) {
         return Err(bad(format!(
             "offset={offset} and duration={duration:?} must be non-negative"
         )));

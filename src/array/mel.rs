@@ -2,7 +2,7 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use super::{bad, for_each_frame, n_fft_of};
+use super::{bad, for_each_frame, is_nonneg, is_pos, n_fft_of};
 use crate::dsp::filterbank::{Dct2, MelFilterbank};
 use crate::error::Result;
 
@@ -56,14 +56,14 @@ pub fn power_to_db(
     amin: f32,
     top_db: Option<f32>,
 ) -> Result<Array2<f32>> {
-    if !(amin > 0.0) {
+    if !is_pos(amin as f64) {
         return Err(bad("amin must be strictly positive"));
     }
     let db = |x: f32| (10.0 * (x.max(amin) as f64).log10()) as f32;
     let offset = db(ref_value.abs());
     let mut out = s.mapv(|x| db(x) - offset);
     if let Some(top) = top_db {
-        if !(top >= 0.0) {
+        if !is_nonneg(top as f64) {
             return Err(bad("top_db must be non-negative"));
         }
         let floor = out.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) - top;

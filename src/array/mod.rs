@@ -46,8 +46,8 @@ pub use load::load;
 pub use mel::{melspectrogram, mfcc, power_to_db};
 pub use onset::{Aggregate, onset_strength};
 pub use spectral::{
-    rms_from_spectrum, spectral_bandwidth, spectral_centroid, spectral_contrast,
-    spectral_flatness, spectral_rolloff,
+    rms_from_spectrum, spectral_bandwidth, spectral_centroid, spectral_contrast, spectral_flatness,
+    spectral_rolloff,
 };
 pub use spectrum::{magnitude, stft};
 pub use time_domain::{rms, zero_crossing_rate};
@@ -61,6 +61,16 @@ pub(crate) fn bad(cause: impl Into<String>) -> Error {
     Error::Config {
         cause: cause.into(),
     }
+}
+
+/// `x > 0`, false for NaN.
+pub(crate) fn is_pos(x: f64) -> bool {
+    x > 0.0
+}
+
+/// `x ≥ 0`, false for NaN.
+pub(crate) fn is_nonneg(x: f64) -> bool {
+    x >= 0.0
 }
 
 /// Calls `f` with every column (frame) of `s` as a contiguous slice, copying a column into

@@ -6,7 +6,7 @@
 
 use ndarray::{Array1, Array2, ArrayView2};
 
-use super::{bad, for_each_frame, n_fft_of};
+use super::{bad, for_each_frame, is_pos, n_fft_of};
 use crate::error::Result;
 use crate::features::spectral as sp;
 
@@ -43,14 +43,16 @@ pub fn spectral_rolloff(s: ArrayView2<'_, f32>, sr: u32, roll_percent: f64) -> R
     }
     let f = freqs(s, sr);
     let mut cum = Vec::with_capacity(s.nrows());
-    Ok(per_frame(s, |col| sp::rolloff_with(col, &f, roll_percent, &mut cum)))
+    Ok(per_frame(s, |col| {
+        sp::rolloff_with(col, &f, roll_percent, &mut cum)
+    }))
 }
 
 /// `librosa.feature.spectral_flatness(S=S, amin=amin, power=power)` (defaults `1e-10`,
 /// `2.0`): `exp(mean ln P) / mean P` with `P = max(S^power, amin)`. Errors unless
 /// `amin > 0`.
 pub fn spectral_flatness(s: ArrayView2<'_, f32>, amin: f64, power: f64) -> Result<Array1<f32>> {
-    if !(amin > 0.0) {
+    if !is_pos(amin) {
         return Err(bad("amin must be strictly positive"));
     }
     if amin == 1e-10 && power == 2.0 {
@@ -83,7 +85,7 @@ pub fn spectral_contrast(
     linear: bool,
 ) -> Result<Array2<f32>> {
     let n_fft = n_fft_of(s)?;
-    if !(fmin > 0.0) {
+    if !is_pos(fmin) {
         return Err(bad("fmin must be a positive number"));
     }
     if n_bands < 1 {
@@ -105,8 +107,11 @@ pub fn spectral_contrast(
     let (mut p, mut v) = (vec![0f32; rows], vec![0f32; rows]);
     for_each_frame(s, |t, col| {
         bands.peaks_valleys(col, &mut p, &mut v);
-        peak.column_mut(t).assign(&ndarray::ArrayView1::from(&p[..]));
-        valley.column_mut(t).assign(&ndarray::ArrayView1::from(&v[..]));
+        peak.column_mut(t)
+            .assign(&ndarray::ArrayView1::from(&p[..]));
+        valley
+            .column_mut(t)
+            .assign(&ndarray::ArrayView1::from(&v[..]));
     });
     if linear {
         return Ok(peak - valley);
