@@ -38,7 +38,7 @@ def test_resampled_load_follows_librosa(ref):
     # different resampling filters (ours vs soxr HQ): compare the error energy
     err = np.sqrt(np.mean((y - want) ** 2)) / np.sqrt(np.mean(want ** 2))
     print(f"resampled load: relative RMS difference {err:.2e}")
-    assert err < 1e-2
+    assert err < 5e-3  # measured 5.0e-4
 
 
 @pytest.mark.parametrize("ext", ["mp3", "flac", "ogg", "m4a", "wav"])
