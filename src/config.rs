@@ -55,9 +55,9 @@ impl AnalysisConfig {
             return bad(format!("max_duration_s must be > 0 s, got {m}"));
         }
         if let Some(t) = self.timeout_s
-            && !(t > 0.0)
+            && !(t >= 0.0)
         {
-            return bad(format!("timeout_s must be > 0 s, got {t}"));
+            return bad(format!("timeout_s must be >= 0 s, got {t}"));
         }
         Ok(())
     }

@@ -26,19 +26,45 @@
 //! ```
 //!
 //! The command-line tool (`leitmotif extract`) is a thin layer over [`batch`] and [`output`].
+//!
+//! # Features
+//! - `cli` (default): the `leitmotif` binary and its progress display; implies `parquet`.
+//! - `parquet`: Parquet output ([`output`]) and index export ([`similarity`]).
+//! - `internals`: makes the stages public (`audio`, `dsp`, `frontend`, the `features`
+//!   submodules) for the project's own tests and benchmarks; not a stable API.
+//!
+//! `cargo build --no-default-features` builds the library alone (decoding, analysis, records,
+//! JSON Lines/CSV/NPZ output, similarity search) without clap, indicatif, parquet or arrow.
+//! The code is described in `ARCHITECTURE.md`.
 
 pub mod array;
-pub mod atomic;
-pub mod audio;
+/// Declares a module that is public with the `internals` feature and crate-private without.
+macro_rules! internal_mod {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[cfg(feature = "internals")]
+        pub mod $name;
+        $(#[$m])*
+        #[cfg(not(feature = "internals"))]
+        #[allow(dead_code, unused_imports)]
+        pub(crate) mod $name;
+    };
+}
+pub(crate) use internal_mod;
+
+internal_mod!(atomic);
+internal_mod!(audio);
 pub mod batch;
 pub mod config;
-pub mod dsp;
+internal_mod!(dsp);
 pub mod error;
 pub mod features;
-pub mod frontend;
+internal_mod!(frontend);
 pub mod input;
 pub mod output;
 pub mod pipeline;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod progress;
 pub mod record;
 pub mod similarity;
@@ -47,7 +73,7 @@ pub mod vector;
 
 pub use config::{AnalysisConfig, DEFAULT_MAX_DURATION_S};
 pub use error::{Error, ErrorKind, Result};
-pub use features::extractor::{FeatureOptions, Features, FrameMatrices};
+pub use features::{FeatureOptions, Features, FrameMatrices};
 pub use input::{Input, ReadSeek};
 pub use pipeline::{Pipeline, TrackAnalysis};
 pub use record::{AnalysisInfo, SourceRecord, TrackFeatures};
