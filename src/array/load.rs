@@ -12,7 +12,7 @@ use crate::error::Result;
 /// `librosa.load(path, sr=sr, mono=mono, offset=offset, duration=duration)`: the decoded
 /// audio as an `(channels, n)` matrix (one row when `mono`, the mean of the channels as
 /// `librosa.to_mono`) and its sample rate. `sr = None` keeps the file's rate; otherwise
-/// every channel is resampled with the analysis resampler ([`crate::audio::resample`],
+/// every channel is resampled with the analysis resampler (`crate::audio::resample`,
 /// sized to follow librosa's default `soxr_hq`). `offset` and `duration` (seconds) select
 /// `⌊offset·sr_file⌋ …` and `⌊duration·sr_file⌋` samples at the file's rate, as librosa's
 /// soundfile path does. Errors name the file and the cause (see [`crate::Error`]).

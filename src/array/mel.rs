@@ -22,7 +22,7 @@ pub(crate) fn map_frames(
 
 /// `librosa.feature.melspectrogram(S=S, sr=sr, n_mels=n_mels, fmin=fmin, fmax=fmax)`:
 /// the Slaney mel filterbank (`htk=False`, `norm='slaney'`;
-/// [`crate::dsp::filterbank::MelFilterbank`]) applied to each frame of `S` (a power
+/// `crate::dsp::filterbank::MelFilterbank`) applied to each frame of `S` (a power
 /// spectrogram for librosa's default `power=2`). `fmax = None` means `sr/2`. Shape
 /// `(n_mels, n_frames)`.
 pub fn melspectrogram(
@@ -74,7 +74,7 @@ pub fn power_to_db(
 
 /// `librosa.feature.mfcc(S=S_db, n_mfcc=n_mfcc)` (`dct_type=2`, `norm='ortho'`, no
 /// liftering): the first `n_mfcc` orthonormal DCT-II coefficients of each frame of a
-/// log-power mel spectrogram ([`crate::dsp::filterbank::Dct2`]). Shape
+/// log-power mel spectrogram (`crate::dsp::filterbank::Dct2`). Shape
 /// `(min(n_mfcc, n_mels), n_frames)`.
 pub fn mfcc(s_db: ArrayView2<'_, f32>, n_mfcc: usize) -> Result<Array2<f32>> {
     let n_in = s_db.nrows();

@@ -2,9 +2,9 @@
 //!
 //! The public, array-level face of leitmotif: the same definitions, parameters, defaults and
 //! output shapes as librosa 0.11, built on the crate's streaming internals (the STFT of
-//! [`crate::dsp::stft`], the spectral shape functions of [`crate::features::spectral`], the
-//! mel and DCT banks of [`crate::dsp::filterbank`], the chroma bank and tuning estimator of
-//! [`crate::features::tonal`], the decoder and resampler of [`crate::audio`]). The Python
+//! `crate::dsp::stft`, the spectral shape functions of `crate::features::spectral`, the
+//! mel and DCT banks of `crate::dsp::filterbank`, the chroma bank and tuning estimator of
+//! `crate::features::tonal`, the decoder and resampler of `crate::audio`). The Python
 //! package (`python/`) is a thin layer over this module.
 //!
 //! Conventions, as in librosa:

@@ -2,7 +2,7 @@
 //!
 //! Each takes `S`, an `(n_bins, n_frames)` magnitude spectrogram (`n_fft = 2·(n_bins − 1)`),
 //! and returns one value per frame (librosa's `(1, n_frames)` row) or a `(rows, n_frames)`
-//! matrix. The per-frame definitions are those of [`crate::features::spectral`].
+//! matrix. The per-frame definitions are those of `crate::features::spectral`.
 
 use ndarray::{Array1, Array2, ArrayView2};
 
@@ -75,7 +75,7 @@ pub fn spectral_flatness(s: ArrayView2<'_, f32>, amin: f64, power: f64) -> Resul
 /// the peak (mean of the top `quantile` of magnitudes) against the valley (mean of the
 /// bottom), as `power_to_db(peak) − power_to_db(valley)` (each matrix floored 80 dB below
 /// its maximum) or, with `linear`, `peak − valley`. Shape `(n_bands + 1, n_frames)`. Band
-/// layout: [`crate::features::spectral::Contrast`]. Errors on librosa's invalid parameters.
+/// layout: `crate::features::spectral::Contrast`. Errors on librosa's invalid parameters.
 pub fn spectral_contrast(
     s: ArrayView2<'_, f32>,
     sr: u32,

@@ -23,7 +23,7 @@ fn frames(
 /// `librosa.stft(y, n_fft=n_fft, hop_length=hop)` with the defaults `window='hann'`,
 /// `center=True`, `pad_mode='constant'`: the complex spectrogram, shape
 /// `(n_fft/2 + 1, 1 + len/hop)`, column-major like librosa's. Windowing and FFT in f64,
-/// rounded to complex f32 (see [`crate::dsp::stft`]). Errors on an odd `n_fft`, `n_fft < 16`
+/// rounded to complex f32 (see `crate::dsp::stft`). Errors on an odd `n_fft`, `n_fft < 16`
 /// or a hop outside `1..=n_fft`.
 pub fn stft(y: &[f32], n_fft: usize, hop: usize) -> Result<Array2<Complex32>> {
     let bins = n_fft / 2 + 1;

@@ -55,7 +55,7 @@ pub fn rms(y: &[f32], frame_length: usize, hop: usize, center: bool) -> Result<A
 /// center=center)` (defaults 2048, 512, `True`; threshold 1e-10, `zero_pos=True`): the
 /// fraction of sign changes in each frame. With `center` the signal is padded with its
 /// edge samples, as librosa's `pad_mode='edge'`. Per-frame rule:
-/// [`crate::features::zcr`].
+/// `crate::features::zcr`.
 pub fn zero_crossing_rate(
     y: &[f32],
     frame_length: usize,
