@@ -11,7 +11,8 @@ use std::thread::ThreadId;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use leitmotif::output::record::record_line;
+use leitmotif::output::record::record_value;
+use leitmotif::output::settings::{Settings, attach};
 use leitmotif::{AnalysisConfig, FeatureOptions, Input, Pipeline};
 use numpy::PyReadonlyArray2;
 
@@ -31,6 +32,18 @@ fn config(sr: u32, max_duration: Option<f64>) -> PyResult<AnalysisConfig> {
         max_duration_s: max_duration,
         ..AnalysisConfig::default()
     })
+}
+
+/// The record line `extract` writes for `outcome`: the record with its `settings`, no
+/// file stamp.
+fn record_line(
+    name: &str,
+    outcome: &leitmotif::Result<leitmotif::TrackFeatures>,
+    cfg: &AnalysisConfig,
+) -> String {
+    let mut v = record_value(name, None, outcome);
+    attach(&mut v, &Settings::new(cfg, &FeatureOptions::default()));
+    v.to_string()
 }
 
 thread_local! {
@@ -79,7 +92,7 @@ fn analyze_path(
         .detach(|| with_pipeline(&cfg, |p| p.analyze(&path)))
         .map_err(to_py)?
         .record;
-    Ok(record_line(&name, &Ok(record)))
+    Ok(record_line(&name, &Ok(record), &cfg))
 }
 
 /// The JSON record of an encoded file held in memory, labelled `name`; raises on failure.
@@ -97,7 +110,7 @@ fn analyze_bytes(
         .detach(|| with_pipeline(&cfg, |p| p.analyze_input(Input::Bytes(data), &name)))
         .map_err(to_py)?
         .record;
-    Ok(record_line(&name, &Ok(record)))
+    Ok(record_line(&name, &Ok(record), &cfg))
 }
 
 /// The JSON record of decoded samples `y` (`(channels, n)` float32) at `rate` Hz.
@@ -131,13 +144,13 @@ fn analyze_samples(
         })
         .map_err(to_py)?
         .record;
-    Ok(record_line(&name, &Ok(record)))
+    Ok(record_line(&name, &Ok(record), &cfg))
 }
 
 /// The record line of one track of a batch: features or an error record.
-fn record_of(p: &mut Pipeline, path: &str) -> String {
+fn record_of(p: &mut Pipeline, path: &str, cfg: &AnalysisConfig) -> String {
     let outcome = p.analyze(Path::new(path)).map(|t| t.record);
-    record_line(path, &outcome)
+    record_line(path, &outcome, cfg)
 }
 
 struct State {
@@ -180,7 +193,7 @@ impl Batch {
             );
             let workers = workers.clone();
             std::thread::spawn(move || {
-                let mut pipeline = Pipeline::new(cfg, FeatureOptions::default()).ok();
+                let mut pipeline = Pipeline::new(cfg.clone(), FeatureOptions::default()).ok();
                 loop {
                     let i = cursor.fetch_add(1, Ordering::Relaxed);
                     if i >= paths.len() || stop.load(Ordering::Relaxed) {
@@ -190,8 +203,8 @@ impl Batch {
                         w.insert(std::thread::current().id());
                     }
                     let line = match pipeline.as_mut() {
-                        Some(p) => record_of(p, &paths[i]),
-                        None => record_line(&paths[i], &unreachable_config()),
+                        Some(p) => record_of(p, &paths[i], &cfg),
+                        None => record_line(&paths[i], &unreachable_config(), &cfg),
                     };
                     if tx.send((i, line)).is_err() {
                         break;
