@@ -294,10 +294,19 @@ fn frames_come_back_as_the_npz_extract_writes() {
         &["--frames", frames_dir.to_str().unwrap()],
     );
     assert_eq!(recs.len(), 1);
-    let npz: Vec<PathBuf> = std::fs::read_dir(&frames_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    // extract mirrors the input tree under the frames directory: find the one archive.
+    fn npz_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                npz_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "npz") {
+                out.push(p);
+            }
+        }
+    }
+    let mut npz = Vec::new();
+    npz_files(&frames_dir, &mut npz);
     assert_eq!(npz.len(), 1);
     let want = std::fs::read(&npz[0]).unwrap();
     let server = Server::start(&["--jobs", "1"]);

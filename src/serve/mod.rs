@@ -35,6 +35,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::config::AnalysisConfig;
+use crate::features::FeatureOptions;
+use crate::output::settings::Settings;
 use crate::similarity::Index;
 use metrics::Metrics;
 use pool::Pool;
@@ -122,6 +124,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         ..AnalysisConfig::default()
     };
     let metrics = Arc::new(Metrics::default());
+    let settings = Settings::new(&analysis, &FeatureOptions::default());
     let pool = Pool::start(config.jobs, config.queue, analysis, Arc::clone(&metrics))
         .map_err(|e| e.to_string())?;
     // Safety net behind the analyzer's deadline: the longest a request may wait for its
@@ -140,6 +143,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         index,
         wait_limit,
         shutting_down: AtomicBool::new(false),
+        settings,
     });
     let app = routes::router(Arc::clone(&state));
     let listener = TcpListener::bind(config.listen)

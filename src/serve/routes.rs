@@ -23,7 +23,8 @@ use super::pool::{Job, Pool};
 use super::problem::Problem;
 use super::spool::{self, SpoolSettings};
 use crate::output::npz::write_npz_to;
-use crate::output::record::record_line;
+use crate::output::record::record_value;
+use crate::output::settings::{Settings, attach};
 use crate::pipeline::TrackAnalysis;
 use crate::similarity::{Index, Metric, SearchMode};
 use crate::vector::FeatureVector;
@@ -44,6 +45,8 @@ pub(crate) struct AppState {
     /// analyzer's own per-track deadline).
     pub(crate) wait_limit: Duration,
     pub(crate) shutting_down: AtomicBool,
+    /// The analysis settings written into every record, as `extract` writes them.
+    pub(crate) settings: Settings,
 }
 
 type St = State<Arc<AppState>>;
@@ -271,10 +274,9 @@ async fn analyze(
             );
             Ok(r)
         } else {
-            Ok(json_response(
-                StatusCode::OK,
-                record_line(&name, &Ok(a.record)),
-            ))
+            let mut record = record_value(&name, None, &Ok(a.record));
+            attach(&mut record, &st.settings);
+            Ok(json_response(StatusCode::OK, record.to_string()))
         }
     }
     .await;
