@@ -39,6 +39,8 @@ pub struct FeatureOptions {
     /// of silent input). Used to measure that stage's share of a full extraction.
     #[doc(hidden)]
     pub skip_tonal: bool,
+    /// Tempo search range `(min, max)` in BPM; `None`: [`rhythm::RhythmConfig`]'s default.
+    pub tempo_range: Option<(f32, f32)>,
 }
 
 /// Spectral summaries: mean and population std over frames.
@@ -60,14 +62,8 @@ pub struct SpectralSummary {
     pub contrast: VecStat,
 }
 
-/// Track tempo in the record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Tempo {
-    /// Beats per minute; `null` when the audio has no pulse.
-    pub bpm: Option<f64>,
-    /// Confidence in `[0, 1]`.
-    pub confidence: f64,
-}
+/// Track tempo in the record (bpm, confidence, candidates).
+pub use crate::features::rhythm::TempoRecord as Tempo;
 
 /// Tuning in the record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,13 +74,8 @@ pub struct Tuning {
     pub reference_hz: f64,
 }
 
-/// Key in the record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KeyRecord {
-    pub tonic: String,
-    pub mode: String,
-    pub confidence: f64,
-}
+/// Key in the record (tonic, mode, confidence, candidates).
+pub use crate::features::tonal::KeyRecord;
 
 /// Every track-level feature, as added to the record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -293,7 +284,7 @@ impl FeatureExtractor {
         self.flush_block();
         let n = self.frames;
         let onset_env = envelope_from_flux(&self.flux, n);
-        let rhythm: RhythmResult = rhythm::analyze(&onset_env, self.sr, self.hop);
+        let rhythm: RhythmResult = rhythm::analyze_in(&onset_env, self.sr, self.hop, self.options.tempo_range);
         let tonal: TonalResult = self.tonal.finish();
         let loudness = self.loudness.finish();
         let mut chroma_mean_std = (Vec::with_capacity(12), Vec::with_capacity(12));
@@ -317,13 +308,7 @@ impl FeatureExtractor {
             },
             mfcc: VecStat::from_stats(&self.mfcc_stats),
             loudness,
-            tempo: Tempo {
-                bpm: rhythm
-                    .bpm
-                    .map(|b| b as f64)
-                    .filter(|b| b.is_finite() && *b > 0.0),
-                confidence: finite_or_zero(rhythm.confidence as f64).clamp(0.0, 1.0),
-            },
+            tempo: Tempo::from_result(&rhythm),
             beats: rhythm
                 .beats
                 .iter()
@@ -343,11 +328,7 @@ impl FeatureExtractor {
                 mean: chroma_mean_std.0,
                 std: chroma_mean_std.1,
             },
-            key: KeyRecord {
-                tonic: tonal.key.tonic.to_string(),
-                mode: tonal.key.mode.to_string(),
-                confidence: finite_or_zero(tonal.key.confidence as f64).clamp(0.0, 1.0),
-            },
+            key: KeyRecord::from_key(&tonal.key),
         };
         let frames = if self.options.keep_frames {
             let mut kept = std::mem::take(&mut self.kept);
@@ -397,10 +378,7 @@ impl Features {
                 range_lu: Some(0.5),
                 true_peak_dbtp: Some(0.5),
             },
-            tempo: Tempo {
-                bpm: Some(0.5),
-                confidence: 0.5,
-            },
+            tempo: Tempo::template(),
             beats: vec![],
             onset_rate: 0.5,
             tuning: Tuning {
@@ -408,11 +386,7 @@ impl Features {
                 reference_hz: 0.5,
             },
             chroma: vs(12),
-            key: KeyRecord {
-                tonic: String::new(),
-                mode: String::new(),
-                confidence: 0.5,
-            },
+            key: KeyRecord::template(),
         }
     }
 }
