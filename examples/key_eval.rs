@@ -45,6 +45,7 @@ impl FrameSink for Sink {
                     Ok("krumhansl") => cfg.key_profile = KeyProfile::KrumhanslKessler,
                     Ok("temperley") => cfg.key_profile = KeyProfile::Temperley,
                     Ok("aarden") => cfg.key_profile = KeyProfile::Aarden,
+                    Ok("kk") => cfg.key_profile = KeyProfile::KrumhanslKessler,
                     _ => {}
                 }
                 if let Some(h) = std::env::var("LM_HOP").ok().and_then(|v| v.parse().ok()) {

@@ -1,14 +1,14 @@
 //! Tempo-stage tuning study: computes the onset envelope of every file of one or more
 //! evaluation sets (the full leitmotif pipeline, as the CLI runs it) once, then runs the rhythm
-//! stage over a grid of tempo-prior centres `μ`, widths `σ` and level exponents `γ`
+//! stage over a grid of tempo-prior centres `μ`, widths `σ`, level exponents `γ` and level thresholds `θ`
 //! ([`RhythmConfig`]) and prints ACC1/ACC2 per set for each setting, best mean ACC1 first.
 //! Used on the TUNING sets only (tools/eval_accuracy.sh; docs/accuracy.md).
 //!
 //! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose]
 //!
 //! `SET_DIR/truth.json` holds the tempo truth (`{"file": {"bpm": 120.0, ...}}`, the format of
-//! `../shared/eval/real_dev_corpus.py` and `synth_corpus.py`). `--verbose` prints every file's
-//! candidates at the default setting.
+//! `../shared/eval/real_dev_corpus.py` and `synth_corpus.py`). `--verbose` prints the comb peaks
+//! of every ACC1 miss at the default setting; `--no-grid` skips the grid.
 use std::path::Path;
 
 use leitmotif::features::rhythm::{Rhythm, RhythmConfig};
@@ -74,11 +74,22 @@ fn main() {
                     a2 += ok2 as usize;
                     if print && !ok1 {
                         let t = rh.last_tempo;
+                        let peaks: Vec<String> = t
+                            .map(|t| {
+                                t.peaks[..t.n_peaks]
+                                    .iter()
+                                    .map(|p| {
+                                        format!(
+                                            "{:.1}:S{:.2} m{:.2} m3{:.2} sc{:.3}",
+                                            p[0], p[1], p[2], p[3], p[4]
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
                         println!(
-                            "{set}/{file}: truth {bpm:.1} est {est:.1} m {:.2} m3 {:.2} candidates {:?}",
-                            t.map(|t| t.mid_ratio).unwrap_or(0.0),
-                            t.map(|t| t.third_ratio).unwrap_or(0.0),
-                            r.candidates
+                            "{set}/{file}: truth {bpm:.1} est {est:.1} | {}",
+                            peaks.join(" | ")
                         );
                     }
                 }
@@ -89,28 +100,35 @@ fn main() {
     let default = RhythmConfig::default();
     println!("default {:?}", score(&default, verbose));
     let mut rows = Vec::new();
-    for mu in [90.0, 100.0, 110.0, 120.0, 130.0] {
-        for sigma in [0.3, 0.4, 0.5, 0.6, 0.8, 1.0] {
-            for gamma in [0.0, 0.5, 1.0, 2.0, 3.0, 4.0] {
-                let cfg = RhythmConfig {
-                    prior_bpm: mu,
-                    prior_octaves: sigma,
-                    level_exponent: gamma,
-                    ..default.clone()
-                };
-                let r = score(&cfg, false);
-                let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
-                rows.push((mean, mu, sigma, gamma, r));
+    let grid = !args.iter().any(|a| a == "--no-grid");
+    for mu in [100.0, 110.0, 120.0, 130.0] {
+        for sigma in [0.4, 0.6, 0.8, 1.0, 1.5] {
+            for gamma in [0.5, 1.0, 2.0, 4.0] {
+                for delta in [0.0, 0.3, 0.5, 0.6, 0.7] {
+                    if !grid {
+                        break;
+                    }
+                    let cfg = RhythmConfig {
+                        prior_bpm: mu,
+                        prior_octaves: sigma,
+                        level_exponent: gamma,
+                        level_threshold: delta,
+                        ..default.clone()
+                    };
+                    let r = score(&cfg, false);
+                    let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
+                    rows.push((mean, mu, sigma, gamma, delta, r));
+                }
             }
         }
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("sets {sets:?}");
-    for (mean, mu, sigma, gamma, r) in rows.iter().take(25) {
+    for (mean, mu, sigma, gamma, delta, r) in rows.iter().take(25) {
         let per: Vec<String> = r
             .iter()
             .map(|(a1, a2)| format!("{a1:.3}/{a2:.3}"))
             .collect();
-        println!("mean ACC1 {mean:.3}  mu {mu} sigma {sigma} gamma {gamma}  {per:?}");
+        println!("mean ACC1 {mean:.3}  mu {mu} sigma {sigma} gamma {gamma} delta {delta}  {per:?}");
     }
 }

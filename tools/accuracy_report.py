@@ -43,8 +43,8 @@ def main():
     for f in truth:
         e = est.setdefault(f, {})
         r = lm.get(f)
-        if r is not None and "features" in r:
-            ft = r["features"]
+        if r is not None and "tempo" in r:
+            ft = r
             k = ft["key"]
             e["leitmotif"] = {"bpm": ft["tempo"]["bpm"], "key": FLAT2SHARP.get(k["tonic"], k["tonic"]) if k["tonic"] else None,
                               "mode": k["mode"]}
@@ -54,8 +54,8 @@ def main():
     json.dump(est, open(outp, "w"), indent=1)
     # misses, for inspection
     for f, t in sorted(truth.items()):
-        r = lm.get(f, {}).get("features")
-        if r is None:
+        r = lm.get(f)
+        if r is None or "tempo" not in r:
             print(f"{f}: no leitmotif record")
             continue
         tb, k = r["tempo"]["bpm"], r["key"]
@@ -69,8 +69,8 @@ def main():
         return
     rows = {}
     for f, t in truth.items():
-        r = lm.get(f, {}).get("features")
-        if r is None or "bpm" not in t:
+        r = lm.get(f)
+        if r is None or "tempo" not in r or "bpm" not in t:
             continue
         dur = lm[f]["duration_s"]
         ref = truth_beats(t["bpm"], dur)

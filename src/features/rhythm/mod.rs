@@ -63,6 +63,8 @@ pub struct RhythmConfig {
     pub prior_octaves: f32,
     /// Exponent of the metrical-level salience ([`tempo::LEVEL_EXPONENT`]).
     pub level_exponent: f32,
+    /// Fold ratio up to which a level is not penalised ([`tempo::LEVEL_THRESHOLD`]).
+    pub level_threshold: f32,
 }
 
 /// Default slowest tempo, BPM.
@@ -81,6 +83,7 @@ impl Default for RhythmConfig {
             prior_bpm: tempo::PRIOR_BPM,
             prior_octaves: tempo::PRIOR_OCTAVES,
             level_exponent: tempo::LEVEL_EXPONENT,
+            level_threshold: tempo::LEVEL_THRESHOLD,
         }
     }
 }
@@ -127,6 +130,7 @@ impl Rhythm {
             prior_bpm: self.config.prior_bpm,
             prior_octaves: self.config.prior_octaves,
             level_exponent: self.config.level_exponent,
+            level_threshold: self.config.level_threshold,
         };
         let Some(t) = tempo::estimate(
             onset_env,

@@ -62,10 +62,13 @@ pub const COMB_HARMONICS: usize = 4;
 pub const FOLD_WINDOW_S: f32 = 20.0;
 /// Exponent `γ` of the level salience `(1 − max(m, m₃))^γ`.
 pub const LEVEL_EXPONENT: f32 = 2.0;
+/// Fold ratio `θ` up to which a level is not penalised: the level salience uses
+/// `max(0, max(m, m₃) − θ) / (1 − θ)`.
+pub const LEVEL_THRESHOLD: f32 = 0.5;
 /// Centre `μ` of the log-normal tempo prior, BPM.
-pub const PRIOR_BPM: f32 = 120.0;
+pub const PRIOR_BPM: f32 = 110.0;
 /// Width `σ` of the log-normal tempo prior, octaves.
-pub const PRIOR_OCTAVES: f32 = 0.5;
+pub const PRIOR_OCTAVES: f32 = 0.8;
 /// Comb peaks examined as candidates.
 pub const MAX_PEAKS: usize = 8;
 /// Tempo candidates reported.
@@ -97,6 +100,8 @@ pub struct TempoParams {
     pub prior_octaves: f32,
     /// Level-salience exponent ([`LEVEL_EXPONENT`]).
     pub level_exponent: f32,
+    /// Fold ratio up to which a level is not penalised ([`LEVEL_THRESHOLD`]).
+    pub level_threshold: f32,
 }
 
 impl Default for TempoParams {
@@ -108,6 +113,7 @@ impl Default for TempoParams {
             prior_bpm: PRIOR_BPM,
             prior_octaves: PRIOR_OCTAVES,
             level_exponent: LEVEL_EXPONENT,
+            level_threshold: LEVEL_THRESHOLD,
         }
     }
 }
@@ -130,6 +136,11 @@ pub struct TempoEstimate {
     pub mid_ratio: f32,
     /// See `mid_ratio`.
     pub third_ratio: f32,
+    /// Diagnostics: every examined comb peak as `[bpm, S, m, m₃, score]`, best score first;
+    /// the first `n_peaks` are valid.
+    pub peaks: [[f32; 5]; MAX_PEAKS],
+    /// Number of valid `peaks`.
+    pub n_peaks: usize,
 }
 
 /// `e − moving_average(e)` over `w` frames (centred, edges use the available part).
@@ -394,7 +405,9 @@ pub fn estimate(
         let (m, m3) = fold_ratios(fold_env, bpm_to_period(p.bpm), window);
         p.mid = m;
         p.third = m3;
-        let level = (1.0 - m.max(m3)).max(0.0).powf(params.level_exponent);
+        let theta = params.level_threshold.clamp(0.0, 0.95);
+        let excess = ((m.max(m3) - theta) / (1.0 - theta)).clamp(0.0, 1.0);
+        let level = (1.0 - excess).powf(params.level_exponent);
         let z = (p.bpm / params.prior_bpm).log2() / params.prior_octaves;
         let prior = (-0.5 * z * z).exp();
         p.score = prior * p.salience.max(0.0) * level;
@@ -433,12 +446,18 @@ pub fn estimate(
             n_candidates += 1;
         }
     }
+    let mut diag = [[0.0f32; 5]; MAX_PEAKS];
+    for (d, p) in diag.iter_mut().zip(peaks.iter()) {
+        *d = [p.bpm, p.salience, p.mid, p.third, p.score];
+    }
     Some(TempoEstimate {
         bpm,
         period,
         confidence,
         candidates,
         n_candidates,
+        peaks: diag,
+        n_peaks: peaks.len(),
         mid_ratio: chosen.mid,
         third_ratio: chosen.third,
     })

@@ -106,8 +106,11 @@ pub const AARDEN_MINOR: [f64; 12] = [
 /// Which pair of key profiles to correlate with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyProfile {
-    /// Krumhansl & Kessler (1982) probe-tone ratings (default).
+    /// The mean of the correlations with [`KeyProfile::Aarden`] and [`KeyProfile::Temperley`]
+    /// (default; the best published pair on the tuning sets, see docs/accuracy.md).
     #[default]
+    AardenTemperley,
+    /// Krumhansl & Kessler (1982) probe-tone ratings.
     KrumhanslKessler,
     /// Temperley (1999).
     Temperley,
@@ -116,9 +119,11 @@ pub enum KeyProfile {
 }
 
 impl KeyProfile {
-    /// The (major, minor) profiles, tonic first.
+    /// The (major, minor) profiles, tonic first (for [`KeyProfile::AardenTemperley`]: Aarden's;
+    /// use [`key_scores`] for the combined scores).
     pub fn profiles(self) -> (&'static [f64; 12], &'static [f64; 12]) {
         match self {
+            KeyProfile::AardenTemperley => (&AARDEN_MAJOR, &AARDEN_MINOR),
             KeyProfile::KrumhanslKessler => (&KK_MAJOR, &KK_MINOR),
             KeyProfile::Temperley => (&TEMPERLEY_MAJOR, &TEMPERLEY_MINOR),
             KeyProfile::Aarden => (&AARDEN_MAJOR, &AARDEN_MINOR),
@@ -234,6 +239,13 @@ pub fn correlate(x: &[f64; 12], tonic: usize, profile: &[f64; 12]) -> f64 {
 
 /// The correlation of `x` with all 24 keys: `[mode][tonic]`, mode 0 = major, 1 = minor.
 pub fn key_scores(x: &[f64; 12], profile: KeyProfile) -> [[f64; 12]; 2] {
+    if profile == KeyProfile::AardenTemperley {
+        let (a, t) = (
+            key_scores(x, KeyProfile::Aarden),
+            key_scores(x, KeyProfile::Temperley),
+        );
+        return std::array::from_fn(|m| std::array::from_fn(|k| 0.5 * (a[m][k] + t[m][k])));
+    }
     let (maj, min) = profile.profiles();
     [
         std::array::from_fn(|t| correlate(x, t, maj)),

@@ -99,7 +99,7 @@ impl Default for TonalConfig {
             tuning_buffer_s: 120.0,
             hpcp: HpcpConfig::default(),
             key_profile: KeyProfile::default(),
-            opening_weight: 1.0,
+            opening_weight: 0.0,
         }
     }
 }
