@@ -40,17 +40,19 @@ def main():
     for line in open(jsonl):
         r = json.loads(line)
         lm[os.path.basename(r["path"])] = r
-    for f in truth:
+    for f, t in truth.items():
         e = est.setdefault(f, {})
         r = lm.get(f)
         if r is not None and "tempo" in r:
             ft = r
             k = ft["key"]
-            e["leitmotif"] = {"bpm": ft["tempo"]["bpm"], "key": FLAT2SHARP.get(k["tonic"], k["tonic"]) if k["tonic"] else None,
-                              "mode": k["mode"]}
+            e["leitmotif"] = {"key": FLAT2SHARP.get(k["tonic"], k["tonic"]) if k["tonic"] else None, "mode": k["mode"]}
+            if "bpm" in t:
+                e["leitmotif"]["bpm"] = ft["tempo"]["bpm"]
         for sysname, a in anchors.get(f, {}).items():
             if "error" not in a:
-                e[sysname] = {kk: vv for kk, vv in a.items() if kk in ("bpm", "key", "mode") or kk.startswith("key_")}
+                e[sysname] = {kk: vv for kk, vv in a.items()
+                              if kk in ("key", "mode") or kk.startswith("key_") or (kk == "bpm" and "bpm" in t)}
     json.dump(est, open(outp, "w"), indent=1)
     # misses, for inspection
     for f, t in sorted(truth.items()):

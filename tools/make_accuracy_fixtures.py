@@ -10,7 +10,8 @@ mono, 22050 Hz, Ogg Vorbis (quality 1) or FLAC, 12-30 s, so the set stays around
 - groove_sparse_96.ogg / groove_dense_96.ogg: one rock groove at 96 BPM in A minor (kick on 1 and 3,
   snare on 2 and 4, bass and chords), hi-hat at half density (quarter notes, the pulse a
   half-tempo estimator locks onto) and at double density (sixteenths, the pulse a double-tempo
-  estimator locks onto). Truth: 96 BPM.
+  estimator locks onto). Truth: 96 BPM. (i-VI-III-VII has the pitch content of C major's
+  vi-IV-I-V: the key truth of these two is not used by the tests.)
 - groove_waltz_138.ogg: a waltz (bass on 1, chords on 2 and 3) at 138 BPM in F major. Truth: 138 BPM.
 - offtonic_eb_major.ogg: piano chords, bass and melody in Eb major whose progression opens on IV
   and V (IV-V-iii-vi | ii-V-I-I): the opening is not the tonic. Truth: Eb major.

@@ -106,15 +106,14 @@ pub const AARDEN_MINOR: [f64; 12] = [
 /// Which pair of key profiles to correlate with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyProfile {
-    /// The mean of the correlations with [`KeyProfile::Aarden`] and [`KeyProfile::Temperley`]
-    /// (default; the best published pair on the tuning sets, see docs/accuracy.md).
-    #[default]
+    /// The mean of the correlations with [`KeyProfile::Aarden`] and [`KeyProfile::Temperley`].
     AardenTemperley,
     /// Krumhansl & Kessler (1982) probe-tone ratings.
     KrumhanslKessler,
     /// Temperley (1999).
     Temperley,
-    /// Aarden (2003), pitch-class counts of the Essen folksong collection.
+    /// Aarden (2003), pitch-class counts of the Essen folksong collection (default).
+    #[default]
     Aarden,
 }
 
