@@ -9,7 +9,7 @@
 //! (for studying key-profile methods offline). Prints timing: total wall time, audio seconds
 //! and the share spent inside the tonal stage.
 //!
-//! Environment variables override the defaults, for the ablations in `docs/accuracy_key.md`:
+//! Environment variables override the defaults, for the ablations in `docs/accuracy.md`:
 //! `LM_PROFILE` (`krumhansl`, `temperley`, `aarden`), `LM_OPEN_W` (opening weight), `LM_HARM`
 //! (harmonics), `LM_POW` (peak weight exponent), `LM_HOP` (HPCP hop), `LM_RECORD` (also write
 //! every HPCP frame to the `--profiles` file).

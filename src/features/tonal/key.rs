@@ -7,51 +7,41 @@
 //!
 //! ```text
 //! r_x(k, m) = Σ_i (x[(i+k) mod 12] − x̄)(p_m[i] − p̄_m) / sqrt(Σ_i (x[(i+k) mod 12] − x̄)² · Σ_i (p_m[i] − p̄_m)²)
-//! R(k, m)   = (r_x(k, m) + w · r_o(k, m)) / (1 + w)
-//! (tonic, mode) = argmax_{k, m} R(k, m)
+//! (tonic, mode) = argmax_{k, m} r_x(k, m)
 //! ```
 //!
-//! `r_o` is the same correlation for the **opening profile** `o`, the HPCP of the first
-//! 1.5 s of sound (see [`super::hpcp`]), with weight `w = w₀ · tonalness(o)`,
-//! `w₀ = 1` ([`super::TonalConfig::opening_weight`]) and `tonalness` as in the confidence
-//! below, so that an unpitched opening (drum count-in, noise) does not vote.
-//! This is a cue about the *tonic*, not the scale: pieces commonly open (and close) on the tonic
-//! chord, so the opening tells a minor key from its relative major (same pitch-class set) and a
-//! key from its dominant, which a whole-track profile alone cannot when the harmony never uses
-//! the raised leading tone. On leitmotif's evaluation corpora (synthetic songs that all open on
-//! the tonic chord) it lifts the held-out MIREX score from 0.936 to 1.000; on music with a
-//! non-tonic introduction it can mislead, which is why it is a weight and can be set to 0. The
-//! window (1.5 s) and the weight were chosen on the tuning sets (seeds 1 and 3), see
-//! `docs/accuracy_key.md`. The closing seconds are not used: in the tuning sets they were often
-//! cut mid-bar and did not help.
+//! The [`N_CANDIDATES`] best keys are reported with their scores `r` (the estimate first, then
+//! the runners-up), and tonics are spelled as musicians spell the key, with the fewest
+//! accidentals ([`MAJOR_NAMES`], [`MINOR_NAMES`]: `Eb major`, `Bb minor`, `F# major`,
+//! `C# minor`).
+//!
+//! An optional **opening cue** ([`estimate_with_opening`], `TonalConfig::opening_weight`, default
+//! 0 = off) adds the same correlation on the first 1.5 s. It assumed that a piece opens on its
+//! tonic chord; on the real development sets it lowers the MIREX score (grooves 0.868 → 0.742,
+//! chorales 0.953 → 0.898, tuning sets of docs/accuracy.md), so it is off by default.
 //!
 //! # Profiles
-//! - [`KeyProfile::Leitmotif`] (default): a data-driven profile in the manner of Faraldo et
-//!   al. (Á. Faraldo, E. Gómez, S. Jordà, P. Herrera, "Key estimation in electronic dance
-//!   music", ECIR 2016), who derived their profiles from the average chroma of a corpus
-//!   annotated with keys. Ours is the mean, over the 60 songs of leitmotif's key-tuning set
-//!   (`synth_corpus.py OUT 60 1`; 35 major, 25 minor), of each song's HPCP (as computed by
-//!   [`super::hpcp`] with the default parameters) divided by its sum and rotated so that the
-//!   annotated tonic comes first; then scaled to a maximum of 1 (HPCP hop `N/2` at the time;
-//!   the profile is insensitive to the hop). Without the opening cue, its leave-one-out MIREX
-//!   score on that set is 0.988 (Krumhansl–Kessler on the same HPCP: 0.907; Temperley: 0.897).
-//!   It reflects music built from diatonic triads with a harmonic-minor dominant; see
-//!   `docs/accuracy_key.md` for the held-out figures.
+//! All published; none is learned from leitmotif's evaluation material.
+//! - [`KeyProfile::Aarden`] (default): pitch-class distributions of the Essen folksong
+//!   collection, B. Aarden, *Dynamic melodic expectancy*, PhD thesis, Ohio State University,
+//!   2003 (the values distributed with D. Huron's Humdrum Toolkit and music21).
 //! - [`KeyProfile::KrumhanslKessler`]: probe-tone ratings of C. L. Krumhansl and
 //!   E. J. Kessler, "Tracing the dynamic changes in perceived tonal organization in a spatial
-//!   representation of musical keys", Psychological Review 89(4), 1982 (also Krumhansl,
-//!   *Cognitive Foundations of Musical Pitch*, 1990, table 2.1).
+//!   representation of musical keys", Psychological Review 89(4), 1982.
 //! - [`KeyProfile::Temperley`]: D. Temperley, "What's key for key? The Krumhansl–Schmuckler
 //!   key-finding algorithm reconsidered", Music Perception 17(1), 1999.
+//! - [`KeyProfile::AardenTemperley`]: the mean of the two correlations.
 //!
-//! # Confidence
-//! `confidence = clamp(R_best, 0, 1) · tonalness(x)`, `tonalness(x) = clamp(cv / 0.4, 0, 1)`,
-//! where `cv = std(x)/mean(x)` is
-//! the coefficient of variation of the profile: tonal music concentrates its energy on the
-//! scale (`cv` 0.37–0.89 on the tuning set, 0.56 median) while noise and unpitched drums
-//! spread it evenly (`cv` near 0), for which a correlation alone would still pick *some* key
-//! with `r` ≈ 0.5–0.7. An all-zero profile (silence) gives C major with confidence 0. The
-//! result is never NaN.
+//! On the tuning sets (docs/accuracy.md) Aarden scored 0.97 on chorales and 0.82 on grooves,
+//! Krumhansl–Kessler 0.90 / 0.81, Temperley 0.84 / 0.85, their Aarden–Temperley mean
+//! 0.95 / 0.87; Aarden is the default as the best single published profile on compositions.
+//!
+//! # No key, confidence
+//! `tonalness(x) = clamp(cv / 0.4, 0, 1)` with `cv = std(x)/mean(x)`, the coefficient of
+//! variation of the profile: tonal music concentrates its energy on the scale (`cv` 0.37–0.89
+//! on synthetic songs) while noise and unpitched drums spread it evenly (`cv` near 0). Below
+//! [`MIN_TONALNESS`] (silence, noise) there is **no key**: tonic and mode `None`, confidence 0,
+//! no candidates. Otherwise `confidence = clamp(r_best, 0, 1) · tonalness(x)`. Never NaN.
 
 use serde::Serialize;
 
@@ -212,8 +202,9 @@ impl KeyRecord {
 
 /// Number of keys reported in [`Key::candidates`].
 pub const N_CANDIDATES: usize = 4;
-/// Tonalness ([`tonalness`]) below which a profile has no key: silence, noise, drums.
-pub const MIN_TONALNESS: f64 = 0.25;
+/// Tonalness ([`tonalness`]) below which a profile has no key: silence, noise, drums
+/// (`cv` < 0.2; white noise measures `cv` ≈ 0.1, the real tuning sets `cv` ≥ 0.29).
+pub const MIN_TONALNESS: f64 = 0.5;
 
 /// Pearson correlation of `x` rotated so that `tonic` comes first, with `profile`; 0 when
 /// either has no variance.
