@@ -17,7 +17,6 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use leitmotif::analyzer::FrameSink;
 use leitmotif::audio::downmix::downmix_into;
 use leitmotif::audio::{Decoder, Resampler};
 use leitmotif::dsp::Stft;
@@ -26,6 +25,7 @@ use leitmotif::features::loudness::LoudnessMeter;
 use leitmotif::features::rhythm;
 use leitmotif::features::spectral::Contrast;
 use leitmotif::features::tonal::TonalAnalyzer;
+use leitmotif::frontend::FrameSink;
 use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
 
 const SAMPLES: [&str; 5] = [

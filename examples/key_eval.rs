@@ -1,4 +1,4 @@
-//! Key evaluation: runs `leitmotif::Analyzer::run` over every audio file in a folder with a
+//! Key evaluation: runs `leitmotif::frontend::Frontend::run` over every audio file in a folder with a
 //! [`TonalAnalyzer`] as the frame sink and writes `estimates.json` in the format of
 //! `score.py` (`{"file.ext": {"leitmotif": {"key": "A", "mode": "minor"}}}`).
 //!
@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use leitmotif::dsp::Frame;
 use leitmotif::features::tonal::{KeyProfile, TonalAnalyzer, TonalConfig};
-use leitmotif::{AnalysisConfig, Analyzer, FrameSink};
+use leitmotif::frontend::{FrameSink, Frontend};
+use leitmotif::{AnalysisConfig, Input};
 
 struct Sink {
     tonal: Option<TonalAnalyzer>,
@@ -124,7 +125,7 @@ fn main() {
         }
     };
     files.sort();
-    let mut analyzer = Analyzer::new(AnalysisConfig::default()).unwrap_or_else(|e| {
+    let mut analyzer = Frontend::new(AnalysisConfig::default()).unwrap_or_else(|e| {
         eprintln!("{e}");
         std::process::exit(2)
     });
@@ -145,7 +146,7 @@ fn main() {
             .to_string();
         let t0 = Instant::now();
         sink.spent = Duration::ZERO;
-        let res = analyzer.run(Path::new(f), &mut sink);
+        let res = analyzer.run(Input::Path(Path::new(f)), Path::new(f), &mut sink);
         let r = match (res, sink.tonal.as_mut()) {
             (Ok(feat), Some(a)) => {
                 let t1 = Instant::now();

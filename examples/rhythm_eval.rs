@@ -67,10 +67,7 @@ fn main() {
             }
         };
         let total_ms = t0.elapsed().as_secs_f64() * 1e3;
-        let Some(features) = analysis.record.features.as_ref() else {
-            eprintln!("{}: no features", path.display());
-            continue;
-        };
+        let features = &analysis.record.features;
         let env = match keeper.analyze(path) {
             Ok(a) => a.frames.map(|f| f.onset_strength).unwrap_or_default(),
             Err(e) => {

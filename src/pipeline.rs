@@ -1,12 +1,16 @@
-//! The whole analysis of one track: [`Analyzer`] (decode → STFT) feeding a
-//! [`FeatureExtractor`], with panics inside dependencies caught and turned into errors.
+//! The whole analysis of one track: the [`Frontend`] (input → decode → resample → STFT)
+//! feeding the [`FeatureExtractor`], joined into a [`TrackFeatures`] record, with panics
+//! inside dependencies caught and turned into errors.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use crate::analyzer::{AnalysisConfig, Analyzer, TrackFeatures};
+use crate::config::AnalysisConfig;
 use crate::error::{Error, Result};
 use crate::features::extractor::{FeatureExtractor, FeatureOptions, FrameMatrices};
+use crate::frontend::Frontend;
+use crate::input::Input;
+use crate::record::TrackFeatures;
 
 /// One track's analysis: the record and, when requested, the per-frame matrices.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,70 +19,104 @@ pub struct TrackAnalysis {
     pub frames: Option<FrameMatrices>,
 }
 
-/// Reusable per-thread analysis state (plans, filterbanks, buffers).
+/// Reusable per-worker analysis state (plans, filterbanks, buffers). Create one per thread
+/// and analyse any number of tracks with it; nothing is re-planned between tracks.
+///
+/// ```
+/// use leitmotif::{AnalysisConfig, FeatureOptions, Input, Pipeline};
+/// let mut pipeline = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default())?;
+/// let path = std::path::Path::new("audio-samples/song2_120bpm_c_major.flac");
+/// let track = pipeline.analyze(path)?;
+/// println!("{:.1} s, tempo {:?}", track.record.duration_s, track.record.features.tempo.bpm);
+///
+/// // The same audio from memory, labelled with a name (its extension is the format hint):
+/// let bytes = std::fs::read(path).map_err(|e| leitmotif::Error::Io { path: path.into(), source: e })?;
+/// let again = pipeline.analyze_input(Input::Bytes(&bytes), "upload.flac")?;
+/// assert_eq!(again.record.features, track.record.features);
+/// # Ok::<(), leitmotif::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Pipeline {
     config: AnalysisConfig,
     options: FeatureOptions,
-    analyzer: Option<Analyzer>,
+    frontend: Option<Frontend>,
     extractor: Option<FeatureExtractor>,
 }
 
 impl Pipeline {
-    /// Plans the pipeline; fails on an invalid configuration.
+    /// Plans the pipeline; fails with [`Error::Config`] on an invalid configuration.
     pub fn new(config: AnalysisConfig, options: FeatureOptions) -> Result<Self> {
-        let analyzer = Analyzer::new(config.clone())?;
-        let extractor =
-            FeatureExtractor::new(config.sample_rate, config.n_fft, config.hop_length, options);
+        let frontend = Frontend::new(config.clone())?;
+        let extractor = Self::plan_extractor(&config, options);
         Ok(Pipeline {
             config,
             options,
-            analyzer: Some(analyzer),
+            frontend: Some(frontend),
             extractor: Some(extractor),
         })
     }
 
-    /// Analyses `path`. Never panics: a panic inside a decoder becomes [`Error::Internal`]
-    /// and the pipeline re-plans its state for the next track.
+    fn plan_extractor(c: &AnalysisConfig, options: FeatureOptions) -> FeatureExtractor {
+        FeatureExtractor::new(c.sample_rate, c.n_fft, c.hop_length, options)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AnalysisConfig {
+        &self.config
+    }
+
+    /// Analyses the file at `path` ([`Input::Path`], labelled with the path).
     pub fn analyze(&mut self, path: &Path) -> Result<TrackAnalysis> {
-        if self.analyzer.is_none() {
-            self.analyzer = Some(Analyzer::new(self.config.clone())?);
+        self.run(Input::Path(path), path)
+    }
+
+    /// Analyses `input`, labelled `name` in errors (and, by its extension, the format hint
+    /// for encoded bytes). Never panics: a panic inside a dependency becomes an error and
+    /// the pipeline re-plans its state for the next track.
+    pub fn analyze_input(&mut self, input: Input<'_>, name: &str) -> Result<TrackAnalysis> {
+        self.run(input, Path::new(name))
+    }
+
+    fn run(&mut self, input: Input<'_>, name: &Path) -> Result<TrackAnalysis> {
+        if self.frontend.is_none() {
+            self.frontend = Some(Frontend::new(self.config.clone())?);
         }
         if self.extractor.is_none() {
-            let c = &self.config;
-            self.extractor = Some(FeatureExtractor::new(
-                c.sample_rate,
-                c.n_fft,
-                c.hop_length,
-                self.options,
-            ));
+            self.extractor = Some(Self::plan_extractor(&self.config, self.options));
         }
         let result = catch_unwind(AssertUnwindSafe(|| {
-            match (self.analyzer.as_mut(), self.extractor.as_mut()) {
-                (Some(a), Some(x)) => {
-                    let mut record = a.run(path, x)?;
-                    let (features, frames) = x.finish();
-                    record.vector = Some(crate::vector::vector(&features, record.duration_s));
-                    record.features = Some(features);
-                    Ok(TrackAnalysis { record, frames })
-                }
-                _ => Err(Error::Internal {
-                    path: path.to_path_buf(),
+            let (Some(front), Some(x)) = (self.frontend.as_mut(), self.extractor.as_mut()) else {
+                return Err(Error::Internal {
+                    path: name.to_path_buf(),
                     cause: "pipeline not planned".into(),
-                }),
-            }
+                });
+            };
+            let report = front.run(input, name, x)?;
+            let (features, frames) = x.finish();
+            let vector = crate::vector::vector(&features, report.duration_s);
+            let record = TrackFeatures {
+                duration_s: report.duration_s,
+                analysed_s: report.analysed_s,
+                source: report.source,
+                analysis: report.analysis,
+                warnings: report.warnings,
+                features,
+                vector,
+            };
+            Ok(TrackAnalysis { record, frames })
         }));
         match result {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(e)) => {
-                // A failed track may leave partial per-track state behind: start clean.
+                // A failed track leaves partial per-track state behind: clear it (the
+                // whole-track estimators do not run).
                 if let Some(x) = self.extractor.as_mut() {
-                    let _ = x.finish();
+                    x.reset();
                 }
                 Err(e)
             }
             Err(panic) => {
-                self.analyzer = None;
+                self.frontend = None;
                 self.extractor = None;
                 let cause = panic
                     .downcast_ref::<&str>()
@@ -86,8 +124,8 @@ impl Pipeline {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "panic".into());
                 Err(Error::Internal {
-                    path: path.to_path_buf(),
-                    cause: format!("a decoder panicked: {cause}"),
+                    path: name.to_path_buf(),
+                    cause: format!("a dependency panicked: {cause}"),
                 })
             }
         }

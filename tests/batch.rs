@@ -66,9 +66,9 @@ fn jsonl_csv_and_parquet_hold_every_track_and_failure() {
                 let mut rows = text.lines();
                 let header = rows.next().unwrap();
                 // stable header: the documented names, in order
-                assert!(
-                    header.starts_with("path,file_size,file_mtime,duration_s,source.container,")
-                );
+                assert!(header.starts_with(
+                    "path,file_size,file_mtime,duration_s,analysed_s,source.container,"
+                ));
                 for col in [
                     "spectral.centroid.mean",
                     "mfcc.mean.19",
@@ -254,7 +254,8 @@ fn usage_errors_exit_2_and_max_duration_truncates() {
     );
     let o = leitmotif(&["extract", "-q", "--max-duration", "5", s(&samples()[0])]);
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["duration_s"], 5.0);
+    assert_eq!(r["analysed_s"], 5.0);
+    assert_eq!(r["duration_s"], 24.0, "the real length is kept");
     assert!(r["warnings"][0].as_str().unwrap().contains("truncated"));
 }
 

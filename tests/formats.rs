@@ -48,7 +48,7 @@ fn every_format_decodes_to_its_duration() {
             "{file}: frames"
         );
         assert!(r.warnings.is_empty(), "{file}: warnings {:?}", r.warnings);
-        let f = r.features.as_ref().unwrap();
+        let f = &r.features;
         assert!(
             f.spectral.centroid.mean > 50.0,
             "{file}: centroid {}",

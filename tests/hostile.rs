@@ -126,7 +126,7 @@ fn hostile_inputs_give_typed_errors() {
                     path.display(),
                     a.record
                 );
-                let f = a.record.features.unwrap();
+                let f = a.record.features;
                 assert!(f.spectral.centroid.mean.is_finite());
             }
             Err(e) => {

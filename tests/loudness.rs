@@ -14,7 +14,7 @@ fn matches_ffmpeg_ebur128() {
     for e in entries {
         let file = e["file"].as_str().unwrap();
         let a = analyze(&repo(file)).unwrap();
-        let l = a.record.features.unwrap().loudness;
+        let l = a.record.features.loudness;
         for (name, got) in [
             ("integrated_lufs", l.integrated_lufs),
             ("range_lu", l.range_lu),
@@ -40,14 +40,14 @@ fn full_scale_sine_and_silence() {
     let stereo: Vec<f32> = mono.iter().flat_map(|&s| [s, s]).collect();
     let p = dir.path().join("sine.wav");
     write_wav(&p, 48_000, 2, &stereo);
-    let l = analyze(&p).unwrap().record.features.unwrap().loudness;
+    let l = analyze(&p).unwrap().record.features.loudness;
     let i = l.integrated_lufs.unwrap();
     assert!((i - (-20.0)).abs() < 0.2, "integrated {i}");
     assert!(l.range_lu.unwrap() < 0.1);
     assert!((l.true_peak_dbtp.unwrap() - (-20.0)).abs() < 0.1);
     let p = dir.path().join("silence.wav");
     write_wav(&p, 48_000, 1, &vec![0.0; 48_000]);
-    let l = analyze(&p).unwrap().record.features.unwrap().loudness;
+    let l = analyze(&p).unwrap().record.features.loudness;
     assert_eq!(l.integrated_lufs, None);
     assert_eq!(l.true_peak_dbtp, None);
 }

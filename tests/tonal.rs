@@ -7,7 +7,8 @@ use leitmotif::dsp::{Frame, Stft};
 use leitmotif::features::tonal::chroma::ChromaFilterbank;
 use leitmotif::features::tonal::tuning::PitchCandidates;
 use leitmotif::features::tonal::{PITCH_CLASSES, TonalAnalyzer, TonalResult};
-use leitmotif::{AnalysisConfig, Analyzer, FrameSink};
+use leitmotif::frontend::{FrameSink, Frontend};
+use leitmotif::{AnalysisConfig, Input};
 
 const SR: u32 = 22050;
 
@@ -237,9 +238,10 @@ fn through_the_analyzer_pipeline() {
             self.0.as_mut().unwrap().frame(&self.1);
         }
     }
-    let mut an = Analyzer::new(AnalysisConfig::default()).unwrap();
+    let mut an = Frontend::new(AnalysisConfig::default()).unwrap();
     let mut sink = Sink(None, Vec::new());
-    an.run(&fixture_dir().join("music.wav"), &mut sink).unwrap();
+    let music = fixture_dir().join("music.wav");
+    an.run(Input::Path(&music), &music, &mut sink).unwrap();
     let res = sink.0.unwrap().finish();
     let fx = npz::read(&fixture_dir().join("music.npz"));
     assert!(

@@ -32,7 +32,7 @@ use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDe
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
@@ -170,6 +170,8 @@ pub struct Decoder {
     next_pts: Option<i64>,
     deadline: Option<(Instant, f64)>,
     finished: bool,
+    /// The track length the container declares, in frames, when it does.
+    declared_frames: Option<u64>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -181,7 +183,7 @@ impl std::fmt::Debug for Decoder {
     }
 }
 
-fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()> {
+pub(crate) fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()> {
     if channels == 0 || channels > MAX_CHANNELS {
         return Err(Error::InvalidStream {
             path: path.to_path_buf(),
@@ -208,28 +210,43 @@ impl Decoder {
     /// Opens and probes `path`. Fails when no format or codec fits, or the stream declares
     /// parameters outside the supported ranges.
     pub fn open(path: &Path) -> Result<Self> {
-        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let meta = file.metadata().map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
             return Err(Error::io(path, std::io::Error::other("is a directory")));
         }
-        if meta.len() == 0 {
+        Self::open_reader(path, Box::new(file))
+    }
+
+    /// Opens and probes an encoded stream read from `source`. `name` labels errors and
+    /// records, and its extension (if any) is the format hint; it is never opened.
+    pub fn open_reader(name: &Path, mut source: Box<dyn ReadSeek>) -> Result<Self> {
+        let path = name;
+        let len = source
+            .seek(SeekFrom::End(0))
+            .map_err(|e| Error::io(path, e))?;
+        if len == 0 {
             return Err(Error::UnsupportedFormat {
                 path: path.to_path_buf(),
                 cause: "the file is empty".into(),
             });
         }
-        let mut head = [0u8; 128];
-        let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(path, e))?;
-        file.seek(SeekFrom::Start(0))
+        source
+            .seek(SeekFrom::Start(0))
             .map_err(|e| Error::io(path, e))?;
+        let mut head = [0u8; 128];
+        let n = read_up_to(&mut source, &mut head).map_err(|e| Error::io(path, e))?;
+        source
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::io(path, e))?;
+        let source = Source { inner: source, len };
         if is_ogg_opus(&head[..n]) {
-            return Self::open_opus(path, file);
+            return Self::open_opus(path, source);
         }
-        Self::open_symphonia(path, file)
+        Self::open_symphonia(path, source)
     }
 
-    fn open_opus(path: &Path, file: File) -> Result<Self> {
+    fn open_opus(path: &Path, file: Source) -> Result<Self> {
         let reader = OggOpusReader::new(Box::new(std::io::BufReader::new(file)))
             .map_err(|e| opus_err(path, e))?;
         let info = SourceInfo {
@@ -242,7 +259,7 @@ impl Decoder {
         Ok(Self::with(path, info, Inner::Opus(Box::new(reader))))
     }
 
-    fn open_symphonia(path: &Path, file: File) -> Result<Self> {
+    fn open_symphonia(path: &Path, file: Source) -> Result<Self> {
         let mss = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -272,6 +289,7 @@ impl Decoder {
                 path: path.to_path_buf(),
             })?;
         let track_id = track.id;
+        let declared_frames = track.num_frames.filter(|&n| n > 0);
         let params = track
             .codec_params
             .as_ref()
@@ -300,6 +318,7 @@ impl Decoder {
             track_id,
         };
         let mut d = Self::with(path, info, inner);
+        d.declared_frames = declared_frames;
         // Only native FLAC has sample-exact packet timestamps from the stream itself (frame
         // headers); other demuxers count or estimate them, so a jump there proves nothing.
         if d.info.container == "flac" {
@@ -368,6 +387,7 @@ impl Decoder {
             next_pts: None,
             deadline: None,
             finished: false,
+            declared_frames: None,
         }
     }
 
@@ -503,6 +523,37 @@ impl Decoder {
         }
     }
 
+    /// Length of the whole stream in frames (samples per channel), found without decoding
+    /// the rest where the container allows: the declared length of the track when known,
+    /// otherwise the frames decoded so far plus the durations of the remaining packets
+    /// (demuxed, not decoded). Used to report the full length of a truncated track;
+    /// consumes the stream.
+    pub fn total_frames(&mut self) -> u64 {
+        if let Some(total) = self.declared_frames {
+            return total.max(self.frames_decoded);
+        }
+        let mut frames = self.frames_decoded;
+        match &mut self.inner {
+            Inner::Demuxed {
+                format, track_id, ..
+            } => {
+                while let Ok(Some(p)) = format.next_packet() {
+                    if p.track_id == *track_id {
+                        frames = frames.saturating_add(p.dur.get());
+                    }
+                }
+            }
+            Inner::Opus(reader) => {
+                let channels = reader.channels().max(1);
+                while let Ok(true) = reader.next_packet(&mut self.buf) {
+                    frames = frames.saturating_add((self.buf.len() / channels) as u64);
+                }
+            }
+        }
+        self.finished = true;
+        frames
+    }
+
     /// A summary warning for skipped packets beyond the first few, if any.
     pub fn finish_warnings(&mut self) {
         if self.corrupt_packets > 3 {
@@ -587,7 +638,39 @@ fn opus_err(path: &Path, e: OpusError) -> Error {
     }
 }
 
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Anything an encoded stream can be read from: a file, a `Cursor` over bytes, a spooled upload.
+pub trait ReadSeek: Read + Seek + Send + Sync {}
+impl<T: Read + Seek + Send + Sync> ReadSeek for T {}
+
+/// A [`ReadSeek`] with its length, as symphonia's [`MediaSource`].
+struct Source {
+    inner: Box<dyn ReadSeek>,
+    len: u64,
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for Source {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl MediaSource for Source {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len)
+    }
+}
+
+fn read_up_to(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

@@ -29,11 +29,50 @@ use crate::error::{Error, Result};
 /// Minimum FFT block on the output side.
 pub const MIN_BLOCK_OUT: usize = 190;
 
+/// Largest input block of one FFT plan (samples). A rate pair with a large reduced ratio
+/// (a prime rate near 768 kHz to 22050 Hz) would need a plan of millions of samples; such an
+/// input rate is instead resampled as if it were the nearest rate on a coarser grid (see
+/// [`Resampler::new`]), which keeps every plan below a few megabytes.
+pub const MAX_CHUNK_IN: usize = 1 << 17;
+
+/// The input block of the FFT plan for `sr_in → sr_out`: `k · sr_in/g · 4` samples, with
+/// `g = gcd(sr_in, sr_out)` and `k` the even number of blocks a long enough filter needs.
+fn chunk_for(sr_in: u32, sr_out: u32) -> usize {
+    let g = gcd(sr_in as u64, sr_out as u64) as usize;
+    let (min_in, min_out) = (sr_in as usize / g, sr_out as usize / g);
+    let mut k = MIN_BLOCK_OUT
+        .div_ceil(min_out)
+        .max(MIN_BLOCK_OUT.div_ceil(min_in))
+        .max(2);
+    k += k % 2;
+    k * min_in * 4
+}
+
+/// The input rate the resampler is planned for: `sr_in` itself when its plan fits in
+/// [`MAX_CHUNK_IN`], otherwise `sr_in` rounded to the nearest multiple of 10, 50, 100, 1000
+/// or 10000 Hz (the first that fits). The relative error is at most 5000 / `sr_in` (for the
+/// rates that need it, above ≈ 100 kHz: < 0.05, and < 1e-4 in practice — 65 ppm = 0.1 cent for
+/// 767 993 Hz), a pitch and time scaling far below what any feature resolves.
+fn planned_rate(sr_in: u32, sr_out: u32) -> u32 {
+    if chunk_for(sr_in, sr_out) <= MAX_CHUNK_IN {
+        return sr_in;
+    }
+    for step in [10u32, 50, 100, 1_000, 10_000] {
+        let r = ((sr_in + step / 2) / step).max(1) * step;
+        if chunk_for(r, sr_out) <= MAX_CHUNK_IN {
+            return r;
+        }
+    }
+    sr_out
+}
+
 /// A mono streaming resampler. When the rates are equal it passes samples through.
 pub struct Resampler {
     inner: Option<Fft<f32>>,
     /// The exact 2:1 case, with power-of-two FFTs and the same filter (see [`Halver`]).
     halver: Option<Halver>,
+    /// The rate asked for; `sr_in` is the rate planned for (equal unless the plan was bounded).
+    nominal_in: u32,
     sr_in: u32,
     sr_out: u32,
     chunk_in: usize,
@@ -59,15 +98,20 @@ fn gcd(a: u64, b: u64) -> u64 {
 
 impl Resampler {
     /// Plans a resampler from `sr_in` to `sr_out` Hz (allocates the FFT plans and buffers).
+    /// An input rate whose exact plan would exceed [`MAX_CHUNK_IN`] samples is planned for
+    /// a nearby rate instead ([`planned_rate`]); [`Resampler::planned_in`] tells which.
     pub fn new(sr_in: u32, sr_out: u32) -> Result<Self> {
         if sr_in == 0 || sr_out == 0 {
             return Err(Error::Config {
                 cause: format!("cannot resample {sr_in} Hz to {sr_out} Hz"),
             });
         }
+        let nominal_in = sr_in;
+        let sr_in = planned_rate(sr_in, sr_out);
         let mut r = Resampler {
             inner: None,
             halver: None,
+            nominal_in,
             sr_in,
             sr_out,
             chunk_in: 0,
@@ -80,16 +124,9 @@ impl Resampler {
         if sr_in == 2 * sr_out {
             r.halver = Some(Halver::new(MIN_BLOCK_OUT));
         } else if sr_in != sr_out {
-            let g = gcd(sr_in as u64, sr_out as u64) as usize;
-            let (min_in, min_out) = (sr_in as usize / g, sr_out as usize / g);
             // Blocks per FFT: enough for a long filter, even so the delay is a whole sample.
-            let mut k = MIN_BLOCK_OUT
-                .div_ceil(min_out)
-                .max(MIN_BLOCK_OUT.div_ceil(min_in))
-                .max(2);
-            k += k % 2;
             let sub_chunks = 4;
-            let chunk = k * min_in * sub_chunks;
+            let chunk = chunk_for(sr_in, sr_out);
             let fft = Fft::<f32>::new_custom(
                 sr_in as usize,
                 sr_out as usize,
@@ -111,8 +148,14 @@ impl Resampler {
         Ok(r)
     }
 
-    /// Input rate in Hz.
+    /// Input rate in Hz, as asked for.
     pub fn sr_in(&self) -> u32 {
+        self.nominal_in
+    }
+
+    /// The input rate the plan was made for: [`sr_in`](Self::sr_in) unless that rate's
+    /// exact plan would have exceeded [`MAX_CHUNK_IN`].
+    pub fn planned_in(&self) -> u32 {
         self.sr_in
     }
 
@@ -300,6 +343,31 @@ mod tests {
         let atten_db = 20.0 * (rms(&x) / rms(steady).max(1e-30)).log10();
         println!("15 kHz at 44.1 kHz → 22.05 kHz: attenuated {atten_db:.1} dB");
         assert!(atten_db >= 100.0, "attenuation {atten_db:.1} dB");
+    }
+
+    #[test]
+    fn awkward_rates_get_bounded_plans() {
+        // 767 993 Hz is prime: its exact plan to 22050 Hz would take ≈ 6 M samples per block.
+        assert!(chunk_for(767_993, 22050) > 5_000_000);
+        let r = Resampler::new(767_993, 22050).unwrap();
+        assert_eq!(r.sr_in(), 767_993);
+        assert_eq!(r.planned_in(), 768_000);
+        assert!(r.chunk_in <= MAX_CHUNK_IN, "chunk {}", r.chunk_in);
+        // Rates with a plan of their own keep it.
+        for sr in [8000, 11025, 44100, 48000, 96000, 192000, 768000] {
+            assert_eq!(Resampler::new(sr, 22050).unwrap().planned_in(), sr);
+        }
+        // A 1 kHz tone at the awkward rate comes out as a 1 kHz tone (65 ppm off at most).
+        let x = sine(1000.0, 767_993.0, 767_993 / 4);
+        let mut r = Resampler::new(767_993, 22050).unwrap();
+        let y = run(&mut r, &x, 4096);
+        let reference = sine(1000.0 * 768_000.0 / 767_993.0, 22050.0, y.len());
+        let err = y[1000..y.len() - 1000]
+            .iter()
+            .zip(&reference[1000..])
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f32::max);
+        assert!(err < 2e-3, "max error {err}");
     }
 
     #[test]

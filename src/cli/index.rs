@@ -104,8 +104,7 @@ fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), S
                 }),
             },
             |_, path, r| match r {
-                Ok(Some(v)) => entries.push((path.to_string_lossy().into_owned(), v.values)),
-                Ok(None) => failed += 1,
+                Ok(v) => entries.push((path.to_string_lossy().into_owned(), v.values)),
                 Err(e) => {
                     eprintln!("leitmotif: {e}");
                     failed += 1;

@@ -157,12 +157,6 @@ pub fn run(args: SimilarArgs) -> i32 {
                     };
                 }
             };
-            let Some(v) = v else {
-                return Answer::Failed {
-                    kind: "internal",
-                    message: format!("{qs}: no feature vector"),
-                };
-            };
             match index.standardize(&v, &qs) {
                 Ok(z) => (z, None),
                 Err(e) => {

@@ -2,6 +2,7 @@
 
 pub mod fastmath;
 pub mod filterbank;
+pub mod framer;
 pub mod kernels;
 pub mod stft;
 

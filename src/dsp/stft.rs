@@ -20,6 +20,7 @@ use std::sync::Arc;
 use realfft::num_complex::{Complex32, Complex64};
 use realfft::{RealFftPlanner, RealToComplex};
 
+use super::framer::Framer;
 use crate::error::{Error, Result};
 
 /// One STFT frame handed to frame-level features.
@@ -42,10 +43,17 @@ pub fn hann_periodic(n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Streaming STFT over a mono signal.
+/// Streaming STFT over a mono signal: a [`Framer`] feeding the transform.
 pub struct Stft {
     n_fft: usize,
     hop: usize,
+    framer: Framer,
+    transform: Transform,
+    finished: bool,
+}
+
+/// The windowed FFT of one frame, with its buffers.
+struct Transform {
     window: Vec<f64>,
     fft: Arc<dyn RealToComplex<f64>>,
     scratch: Vec<Complex64>,
@@ -53,10 +61,7 @@ pub struct Stft {
     spectrum64: Vec<Complex64>,
     spectrum: Vec<Complex32>,
     magnitude: Vec<f32>,
-    buf: Vec<f32>,
-    start: usize,
     frames: usize,
-    finished: bool,
 }
 
 impl std::fmt::Debug for Stft {
@@ -88,16 +93,17 @@ impl Stft {
         let mut s = Stft {
             n_fft,
             hop,
-            window: hann_periodic(n_fft),
-            fft,
-            scratch,
-            windowed: vec![0.0; n_fft],
-            magnitude: vec![0.0; spectrum.len()],
-            spectrum64,
-            spectrum,
-            buf: Vec::with_capacity(n_fft * 8),
-            start: 0,
-            frames: 0,
+            framer: Framer::new(n_fft, hop),
+            transform: Transform {
+                window: hann_periodic(n_fft),
+                fft,
+                scratch,
+                windowed: vec![0.0; n_fft],
+                magnitude: vec![0.0; spectrum.len()],
+                spectrum64,
+                spectrum,
+                frames: 0,
+            },
             finished: false,
         };
         s.reset();
@@ -121,31 +127,20 @@ impl Stft {
 
     /// Frames emitted so far.
     pub fn frames(&self) -> usize {
-        self.frames
+        self.transform.frames
     }
 
     /// Prepares for a new signal, keeping the plan.
     pub fn reset(&mut self) {
-        self.buf.clear();
-        self.buf.resize(self.n_fft / 2, 0.0);
-        self.start = 0;
-        self.frames = 0;
+        self.framer.reset(self.n_fft / 2);
+        self.transform.frames = 0;
         self.finished = false;
     }
 
     /// Feeds samples; calls `sink` for every frame that is complete.
     pub fn push(&mut self, samples: &[f32], sink: &mut impl FnMut(&Frame<'_>)) {
-        let mut rest = samples;
-        while !rest.is_empty() {
-            // Keep the buffer bounded: take at most what completes a few frames.
-            let room = (self.n_fft * 4)
-                .saturating_sub(self.buf.len() - self.start)
-                .max(self.hop);
-            let take = room.min(rest.len());
-            self.buf.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            self.drain(sink);
-        }
+        let t = &mut self.transform;
+        self.framer.push(samples, &mut |f| t.run(f, sink));
     }
 
     /// Ends the signal: pads `n_fft/2` zeros and emits the remaining frames.
@@ -154,23 +149,14 @@ impl Stft {
             return;
         }
         self.finished = true;
-        self.buf.resize(self.buf.len() + self.n_fft / 2, 0.0);
-        self.drain(sink);
+        let t = &mut self.transform;
+        self.framer.pad(self.n_fft / 2, &mut |f| t.run(f, sink));
     }
+}
 
-    fn drain(&mut self, sink: &mut impl FnMut(&Frame<'_>)) {
-        while self.buf.len() - self.start >= self.n_fft {
-            self.transform(sink);
-            self.start += self.hop;
-        }
-        if self.start >= self.n_fft {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
-    }
-
-    fn transform(&mut self, sink: &mut impl FnMut(&Frame<'_>)) {
-        let frame = &self.buf[self.start..self.start + self.n_fft];
+impl Transform {
+    /// Windows and transforms `frame` and hands the result to `sink`.
+    fn run(&mut self, frame: &[f32], sink: &mut impl FnMut(&Frame<'_>)) {
         for ((o, x), w) in self.windowed.iter_mut().zip(frame).zip(&self.window) {
             *o = *x as f64 * w;
         }

@@ -1,5 +1,7 @@
-//! The feature stage: one [`FeatureExtractor`] consumes the pipeline's frames (it is the
-//! [`FrameSink`]) and produces every per-frame row and per-track summary.
+//! The feature stage: one [`FeatureExtractor`] consumes the front end's signal (it is the
+//! [`FrameSink`]), hands each frame to the per-frame stages ([`crate::features::stages`]) and
+//! the audio to the loudness and tonal stages, and at the end of the track runs the
+//! whole-track estimators (tempo, key) and assembles [`Features`].
 //!
 //! # Memory
 //! Scalar features (centroid, bandwidth, roll-off, flatness, RMS, ZCR) are summarised as
@@ -13,22 +15,20 @@
 
 use serde::Serialize;
 
-use crate::analyzer::FrameSink;
 use crate::dsp::Frame;
-use crate::dsp::filterbank::{Dct2, MelFilterbank};
 use crate::features::loudness::{Loudness, LoudnessMeter};
-use crate::features::onset::{envelope_from_flux, flux};
-use crate::features::rhythm::{self, RhythmResult};
-use crate::features::spectral::{self, Contrast, power_db};
-use crate::features::timbre::{N_MELS, N_MFCC, TOP_DB};
+use crate::features::rhythm::{Rhythm, RhythmConfig, RhythmResult};
+use crate::features::stages::contrast::ContrastStage;
+use crate::features::stages::mfcc::MfccStage;
+use crate::features::stages::onset::OnsetStage;
+use crate::features::stages::spectral::SpectralStage;
+use crate::features::timbre::N_MFCC;
 use crate::features::tonal::{TonalAnalyzer, TonalResult};
-use crate::features::zcr::Zcr;
-use crate::summary::{RunningStats, Stat, VecStat};
+use crate::frontend::FrameSink;
+use crate::summary::{Stat, VecStat};
 
-/// Frames kept before dB rows are finalised block by block (20 minutes at 22050 / 512).
-pub const BLOCK_FRAMES: usize = 51_680;
-/// Spectral contrast rows (6 bands + the residual band).
-pub const N_CONTRAST: usize = 7;
+pub use crate::features::stages::contrast::N_CONTRAST;
+pub use crate::features::stages::db_rows::BLOCK_FRAMES;
 
 /// What the feature stage keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -39,7 +39,7 @@ pub struct FeatureOptions {
     /// of silent input). Used to measure that stage's share of a full extraction.
     #[doc(hidden)]
     pub skip_tonal: bool,
-    /// Tempo search range `(min, max)` in BPM; `None`: [`rhythm::RhythmConfig`]'s default.
+    /// Tempo search range `(min, max)` in BPM; `None`: [`RhythmConfig`]'s default.
     pub tempo_range: Option<(f32, f32)>,
 }
 
@@ -123,41 +123,16 @@ pub struct FeatureExtractor {
     sr: u32,
     n_fft: usize,
     hop: usize,
-    freqs: Vec<f32>,
-    melfb: MelFilterbank,
-    dct: Dct2,
-    contrast: Contrast,
-    // per-frame scratch
+    /// Power spectrum of the current frame.
     power: Vec<f32>,
-    cumsum: Vec<f32>,
-    mel: Vec<f32>,
-    peak: [f32; N_CONTRAST],
-    valley: [f32; N_CONTRAST],
-    clipped: Vec<f32>,
-    prev_clipped: Option<Vec<f32>>,
-    mfcc_row: Vec<f32>,
-    // block of rows waiting for the track maximum
-    mel_db: Vec<f32>,
-    peak_db: Vec<f32>,
-    valley_db: Vec<f32>,
-    max_mel: f32,
-    max_peak: f32,
-    max_valley: f32,
-    // whole-track rows and summaries
-    flux: Vec<f32>,
     frames: usize,
-    centroid: RunningStats,
-    bandwidth: RunningStats,
-    rolloff: RunningStats,
-    flatness: RunningStats,
-    zcr_stats: RunningStats,
-    rms: RunningStats,
-    contrast_stats: [RunningStats; N_CONTRAST],
-    mfcc_stats: [RunningStats; N_MFCC],
-    zcr: Zcr,
+    spectral: SpectralStage,
+    contrast: ContrastStage,
+    mfcc: MfccStage,
+    onset: OnsetStage,
     loudness: LoudnessMeter,
+    rhythm: Rhythm,
     tonal: TonalAnalyzer,
-    kept: FrameMatrices,
 }
 
 impl std::fmt::Debug for FeatureExtractor {
@@ -170,143 +145,61 @@ impl std::fmt::Debug for FeatureExtractor {
 }
 
 impl FeatureExtractor {
-    /// Plans filterbanks and buffers for sample rate `sr`, `n_fft` and `hop`.
+    /// Plans every stage for sample rate `sr`, `n_fft` and `hop`.
     pub fn new(sr: u32, n_fft: usize, hop: usize, options: FeatureOptions) -> Self {
-        let n_bins = n_fft / 2 + 1;
+        let keep = options.keep_frames;
         FeatureExtractor {
             options,
             sr,
             n_fft,
             hop,
-            freqs: spectral::bin_frequencies(sr, n_fft),
-            melfb: MelFilterbank::new(sr, n_fft, N_MELS, 0.0, sr as f64 / 2.0),
-            dct: Dct2::new(N_MELS, N_MFCC),
-            contrast: Contrast::new(sr, n_fft, 200.0, 6, 0.02),
-            power: vec![0.0; n_bins],
-            cumsum: Vec::with_capacity(n_bins),
-            mel: vec![0.0; N_MELS],
-            peak: [0.0; N_CONTRAST],
-            valley: [0.0; N_CONTRAST],
-            clipped: vec![0.0; N_MELS],
-            prev_clipped: None,
-            mfcc_row: vec![0.0; N_MFCC],
-            mel_db: Vec::new(),
-            peak_db: Vec::new(),
-            valley_db: Vec::new(),
-            max_mel: f32::NEG_INFINITY,
-            max_peak: f32::NEG_INFINITY,
-            max_valley: f32::NEG_INFINITY,
-            flux: Vec::new(),
+            power: vec![0.0; n_fft / 2 + 1],
             frames: 0,
-            centroid: RunningStats::default(),
-            bandwidth: RunningStats::default(),
-            rolloff: RunningStats::default(),
-            flatness: RunningStats::default(),
-            zcr_stats: RunningStats::default(),
-            rms: RunningStats::default(),
-            contrast_stats: [RunningStats::default(); N_CONTRAST],
-            mfcc_stats: [RunningStats::default(); N_MFCC],
-            zcr: Zcr::default(),
+            spectral: SpectralStage::new(sr, n_fft, hop, keep),
+            contrast: ContrastStage::new(sr, n_fft, keep),
+            mfcc: MfccStage::new(sr, n_fft, keep),
+            onset: OnsetStage::default(),
             loudness: LoudnessMeter::default(),
+            rhythm: Rhythm::new(RhythmConfig::with_tempo_range(options.tempo_range)),
             tonal: TonalAnalyzer::new(sr, n_fft, hop),
-            kept: FrameMatrices::default(),
         }
     }
 
-    /// Clears per-track state (keeps plans).
-    fn reset(&mut self) {
-        self.prev_clipped = None;
-        self.mel_db.clear();
-        self.peak_db.clear();
-        self.valley_db.clear();
-        self.max_mel = f32::NEG_INFINITY;
-        self.max_peak = f32::NEG_INFINITY;
-        self.max_valley = f32::NEG_INFINITY;
-        self.flux.clear();
+    /// Forgets the track (keeps every plan). Runs no estimator: this is what a failed
+    /// track gets.
+    pub(crate) fn reset(&mut self) {
         self.frames = 0;
-        self.centroid = RunningStats::default();
-        self.bandwidth = RunningStats::default();
-        self.rolloff = RunningStats::default();
-        self.flatness = RunningStats::default();
-        self.zcr_stats = RunningStats::default();
-        self.rms = RunningStats::default();
-        self.contrast_stats = [RunningStats::default(); N_CONTRAST];
-        self.mfcc_stats = [RunningStats::default(); N_MFCC];
-        self.zcr.reset();
+        self.spectral.reset();
+        self.contrast.reset();
+        self.mfcc.reset();
+        self.onset.reset();
         self.loudness = LoudnessMeter::default();
         self.tonal.reset();
-        self.kept = FrameMatrices::default();
-    }
-
-    /// Finalises the stored dB rows against the maximum seen so far.
-    fn flush_block(&mut self) {
-        let floor_mel = self.max_mel - TOP_DB;
-        let floor_peak = self.max_peak - TOP_DB;
-        let floor_valley = self.max_valley - TOP_DB;
-        let rows = self.mel_db.len() / N_MELS;
-        for r in 0..rows {
-            let row = &self.mel_db[r * N_MELS..(r + 1) * N_MELS];
-            for (c, &v) in self.clipped.iter_mut().zip(row) {
-                *c = v.max(floor_mel);
-            }
-            self.dct.apply(&self.clipped, &mut self.mfcc_row);
-            for (s, &v) in self.mfcc_stats.iter_mut().zip(&self.mfcc_row) {
-                s.push(v);
-            }
-            match &mut self.prev_clipped {
-                Some(prev) => {
-                    self.flux.push(flux(prev, &self.clipped));
-                    prev.copy_from_slice(&self.clipped);
-                }
-                None => self.prev_clipped = Some(self.clipped.clone()),
-            }
-            for b in 0..N_CONTRAST {
-                let p = self.peak_db[r * N_CONTRAST + b].max(floor_peak);
-                let v = self.valley_db[r * N_CONTRAST + b].max(floor_valley);
-                let c = p - v;
-                self.contrast_stats[b].push(c);
-                if self.options.keep_frames {
-                    self.kept.contrast.push(c);
-                }
-            }
-            if self.options.keep_frames {
-                self.kept.mfcc.extend_from_slice(&self.mfcc_row);
-            }
-        }
-        self.mel_db.clear();
-        self.peak_db.clear();
-        self.valley_db.clear();
     }
 
     /// Ends the track: finalises rows, runs the whole-track algorithms (tempo, key) and
     /// returns the summaries and, when kept, the per-frame matrices.
     pub fn finish(&mut self) -> (Features, Option<FrameMatrices>) {
-        self.flush_block();
         let n = self.frames;
-        let onset_env = envelope_from_flux(&self.flux, n);
-        let rhythm: RhythmResult = rhythm::analyze_in(&onset_env, self.sr, self.hop, self.options.tempo_range);
+        let (shape, shape_rows) = self.spectral.finish();
+        let (contrast, contrast_rows) = self.contrast.finish();
+        let (mfcc, mel_rows, mfcc_rows) = self.mfcc.finish(&mut self.onset);
+        let onset_env = self.onset.finish(n);
+        let rhythm: RhythmResult = self.rhythm.analyze(&onset_env, self.sr, self.hop);
         let tonal: TonalResult = self.tonal.finish();
-        let loudness = self.loudness.finish();
-        let mut chroma_mean_std = (Vec::with_capacity(12), Vec::with_capacity(12));
-        for i in 0..12 {
-            chroma_mean_std
-                .0
-                .push(finite_or_zero(tonal.chroma_mean[i] as f64));
-            chroma_mean_std
-                .1
-                .push(finite_or_zero(tonal.chroma_std[i] as f64));
-        }
+        let loudness = std::mem::take(&mut self.loudness).finish();
+        let finite = |v: &[f32]| v.iter().map(|&x| finite_or_zero(x as f64)).collect();
         let features = Features {
             spectral: SpectralSummary {
-                centroid: self.centroid.summary(),
-                bandwidth: self.bandwidth.summary(),
-                rolloff: self.rolloff.summary(),
-                flatness: self.flatness.summary(),
-                zcr: self.zcr_stats.summary(),
-                rms: self.rms.summary(),
-                contrast: VecStat::from_stats(&self.contrast_stats),
+                centroid: shape.centroid,
+                bandwidth: shape.bandwidth,
+                rolloff: shape.rolloff,
+                flatness: shape.flatness,
+                zcr: shape.zcr,
+                rms: shape.rms,
+                contrast,
             },
-            mfcc: VecStat::from_stats(&self.mfcc_stats),
+            mfcc,
             loudness,
             tempo: Tempo::from_result(&rhythm),
             beats: rhythm
@@ -325,27 +218,31 @@ impl FeatureExtractor {
                 },
             },
             chroma: VecStat {
-                mean: chroma_mean_std.0,
-                std: chroma_mean_std.1,
+                mean: finite(&tonal.chroma_mean),
+                std: finite(&tonal.chroma_std),
             },
             key: KeyRecord::from_key(&tonal.key),
         };
-        let frames = if self.options.keep_frames {
-            let mut kept = std::mem::take(&mut self.kept);
-            kept.n_frames = n;
-            kept.onset_strength = onset_env;
-            kept.chroma = tonal
-                .chroma
-                .iter()
-                .flat_map(|r| r.iter().copied())
-                .collect();
-            kept.times = (0..n)
-                .map(|t| (t * self.hop) as f32 / self.sr as f32)
-                .collect();
-            Some(kept)
-        } else {
-            None
-        };
+        let frames = self.options.keep_frames.then(|| {
+            let [centroid, bandwidth, rolloff, flatness, zcr, rms] = shape_rows;
+            FrameMatrices {
+                n_frames: n,
+                centroid,
+                bandwidth,
+                rolloff,
+                flatness,
+                zcr,
+                rms,
+                contrast: contrast_rows,
+                mel: mel_rows,
+                mfcc: mfcc_rows,
+                onset_strength: onset_env,
+                chroma: tonal.chroma.iter().flat_map(|r| r.iter().copied()).collect(),
+                times: (0..n)
+                    .map(|t| (t * self.hop) as f32 / self.sr as f32)
+                    .collect(),
+            }
+        });
         self.reset();
         (features, frames)
     }
@@ -409,7 +306,7 @@ impl FrameSink for FeatureExtractor {
     }
 
     fn analysis_audio(&mut self, samples: &[f32]) {
-        self.zcr.audio(samples);
+        self.spectral.audio(samples);
         if !self.options.skip_tonal {
             self.tonal.audio(samples);
         }
@@ -420,49 +317,12 @@ impl FrameSink for FeatureExtractor {
         for (p, &m) in self.power.iter_mut().zip(s) {
             *p = m * m;
         }
-        let (centroid, bandwidth) = spectral::centroid_bandwidth(s, &self.freqs);
-        let rolloff = spectral::rolloff_with(s, &self.freqs, 0.85, &mut self.cumsum);
-        let flatness = spectral::flatness(s);
-        let rms = spectral::rms(s, self.n_fft);
-        let zcr = self.zcr.frame(frame.index, frame.samples, self.hop);
-        self.centroid.push(centroid);
-        self.bandwidth.push(bandwidth);
-        self.rolloff.push(rolloff);
-        self.flatness.push(flatness);
-        self.rms.push(rms);
-        self.zcr_stats.push(zcr);
-
-        self.melfb.apply(&self.power, &mut self.mel);
-        let start = self.mel_db.len();
-        self.mel_db.extend(self.mel.iter().map(|&m| power_db(m)));
-        self.max_mel = self.mel_db[start..]
-            .iter()
-            .fold(self.max_mel, |a, &b| a.max(b));
-        self.contrast
-            .peaks_valleys(s, &mut self.peak, &mut self.valley);
-        for b in 0..N_CONTRAST {
-            let (p, v) = (power_db(self.peak[b]), power_db(self.valley[b]));
-            self.max_peak = self.max_peak.max(p);
-            self.max_valley = self.max_valley.max(v);
-            self.peak_db.push(p);
-            self.valley_db.push(v);
-        }
+        self.spectral.process(frame);
+        self.mfcc.process(&self.power, &mut self.onset);
+        self.contrast.process(frame);
         if !self.options.skip_tonal {
             self.tonal.frame_with_magnitude(&self.power, s);
         }
-        if self.options.keep_frames {
-            let k = &mut self.kept;
-            k.centroid.push(centroid);
-            k.bandwidth.push(bandwidth);
-            k.rolloff.push(rolloff);
-            k.flatness.push(flatness);
-            k.rms.push(rms);
-            k.zcr.push(zcr);
-            k.mel.extend_from_slice(&self.mel);
-        }
         self.frames += 1;
-        if self.mel_db.len() >= BLOCK_FRAMES * N_MELS {
-            self.flush_block();
-        }
     }
 }

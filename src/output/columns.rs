@@ -9,9 +9,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::analyzer::{AnalysisInfo, SourceRecord, TrackFeatures};
 use crate::features::extractor::Features;
 use crate::output::record::{FileStamp, record_value};
+use crate::record::{AnalysisInfo, SourceRecord, TrackFeatures};
 
 /// The type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,7 @@ fn flatten_into(prefix: &str, m: &Map<String, Value>, out: &mut Vec<(String, Val
 fn template() -> Value {
     let t = TrackFeatures {
         duration_s: 0.5,
+        analysed_s: 0.5,
         source: SourceRecord {
             container: String::new(),
             codec: String::new(),
@@ -97,12 +98,12 @@ fn template() -> Value {
             frames: 1,
         },
         warnings: vec![],
-        features: Some(Features::template()),
+        features: Features::template(),
         // CSV: one column per dimension (`vector.values.0` …); Parquet: one FixedSizeList<f32>.
-        vector: Some(crate::vector::FeatureVector {
+        vector: crate::vector::FeatureVector {
             version: crate::vector::SCHEMA_VERSION,
             values: vec![0.5; crate::vector::DIM],
-        }),
+        },
     };
     let stamp = FileStamp {
         size: 1,

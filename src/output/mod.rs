@@ -23,6 +23,7 @@ pub mod csv;
 pub mod journal;
 pub mod jsonl;
 pub mod npz;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod record;
 

@@ -6,8 +6,8 @@ use std::time::UNIX_EPOCH;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::analyzer::TrackFeatures;
 use crate::error::Error;
+use crate::record::TrackFeatures;
 
 /// Identity of an input file for `--resume`: size and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

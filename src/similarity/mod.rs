@@ -18,6 +18,7 @@
 pub mod index;
 pub mod ivf;
 pub mod kernel;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 
 use std::collections::BTreeMap;

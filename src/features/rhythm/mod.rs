@@ -88,6 +88,19 @@ impl Default for RhythmConfig {
     }
 }
 
+impl RhythmConfig {
+    /// The default configuration with the tempo search range `(min_bpm, max_bpm)` (`None`:
+    /// [`DEFAULT_MIN_BPM`]–[`DEFAULT_MAX_BPM`]).
+    pub fn with_tempo_range(tempo_range: Option<(f32, f32)>) -> Self {
+        let mut config = RhythmConfig::default();
+        if let Some((lo, hi)) = tempo_range {
+            config.min_bpm = lo;
+            config.max_bpm = hi;
+        }
+        config
+    }
+}
+
 /// Reusable rhythm analyser: owns the scratch buffers, so analysing many tracks on one
 /// thread allocates only when a longer envelope arrives.
 #[derive(Debug, Default, Clone)]
@@ -186,12 +199,7 @@ pub fn analyze_in(
     hop: usize,
     tempo_range: Option<(f32, f32)>,
 ) -> RhythmResult {
-    let mut config = RhythmConfig::default();
-    if let Some((lo, hi)) = tempo_range {
-        config.min_bpm = lo;
-        config.max_bpm = hi;
-    }
-    Rhythm::new(config).analyze(onset_env, sr, hop)
+    Rhythm::new(RhythmConfig::with_tempo_range(tempo_range)).analyze(onset_env, sr, hop)
 }
 
 /// The tempo as written into a track record:

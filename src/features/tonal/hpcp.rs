@@ -37,6 +37,7 @@ use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::dsp::fastmath;
+use crate::dsp::framer::Framer;
 
 /// Bins per octave of the internal profiles (10 cents each).
 pub const RES: usize = 120;
@@ -99,8 +100,7 @@ pub struct Hpcp {
     frame_hpcp: [f32; RES],
     weighting: Vec<[f32; TAPS]>,
     log2_h: Vec<f32>,
-    buf: Vec<f32>,
-    start: usize,
+    framer: Framer,
     silence_floor: f32,
     /// Power level (−60 dBFS) a frame must reach to start the opening.
     opening_floor: f32,
@@ -178,8 +178,7 @@ impl Hpcp {
             frame_hpcp: [0.0; RES],
             weighting: window_table(),
             log2_h,
-            buf: Vec::with_capacity(n_fft * 4),
-            start: 0,
+            framer: Framer::new(n_fft, hop),
             silence_floor,
             opening_floor: (wsum / 2.0 * 10f32.powf(-60.0 / 20.0)).powi(2),
             opened: 0,
@@ -199,8 +198,7 @@ impl Hpcp {
 
     /// Forgets the previous track.
     pub fn reset(&mut self) {
-        self.buf.clear();
-        self.start = 0;
+        self.framer.reset(0);
         self.profile = [0.0; RES];
         self.opening = [0.0; RES];
         self.opened = 0;
@@ -212,38 +210,24 @@ impl Hpcp {
 
     /// Feeds the next samples of the mono analysis-rate signal.
     pub fn push(&mut self, samples: &[f32]) {
-        let mut rest = samples;
-        while !rest.is_empty() {
-            let room = (self.n_fft * 4)
-                .saturating_sub(self.buf.len() - self.start)
-                .max(self.hop);
-            let take = room.min(rest.len());
-            self.buf.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            while self.buf.len() - self.start >= self.n_fft {
-                self.process_frame();
-                self.start += self.hop;
-            }
-            if self.start >= self.n_fft {
-                self.buf.drain(..self.start);
-                self.start = 0;
-            }
-        }
+        // The framer is moved out while it calls back into `self` (no allocation).
+        let mut framer = std::mem::take(&mut self.framer);
+        framer.push(samples, &mut |f| self.process_frame(f));
+        self.framer = framer;
     }
 
-    /// Ends the signal: a last zero-padded frame if at least half a frame is pending.
+    /// Ends the signal: a last zero-padded frame if more than half a frame is pending.
     pub fn finish(&mut self) {
-        let pending = self.buf.len() - self.start;
+        let mut framer = std::mem::take(&mut self.framer);
+        let pending = framer.pending();
         if pending > self.n_fft / 2 {
-            self.buf.resize(self.start + self.n_fft, 0.0);
-            self.process_frame();
+            framer.pad(self.n_fft - pending, &mut |f| self.process_frame(f));
         }
-        self.buf.clear();
-        self.start = 0;
+        framer.reset(0);
+        self.framer = framer;
     }
 
-    fn process_frame(&mut self) {
-        let frame = &self.buf[self.start..self.start + self.n_fft];
+    fn process_frame(&mut self, frame: &[f32]) {
         for ((o, x), w) in self.windowed.iter_mut().zip(frame).zip(&self.window) {
             *o = x * w;
         }
