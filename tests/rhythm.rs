@@ -347,14 +347,17 @@ fn on_grid(beats: &[serde_json::Value], bpm: f64) -> f64 {
 fn groove_at_half_and_double_density() {
     for name in ["groove_sparse_96.ogg", "groove_dense_96.ogg"] {
         let r = cli_record(name, &[]);
-        let bpm = r["tempo"]["bpm"].as_f64().unwrap_or_else(|| panic!("{name}: no tempo"));
+        let bpm = r["tempo"]["bpm"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: no tempo"));
         assert!((bpm - 96.0).abs() <= 0.02 * 96.0, "{name}: {bpm}");
         let c = r["tempo"]["candidates"].as_array().unwrap();
         assert_eq!(c[0][0].as_f64(), Some(bpm), "{name}: chosen tempo first");
         let sum: f64 = c.iter().map(|x| x[1].as_f64().unwrap()).sum();
         assert!(sum <= 1.0 + 1e-6, "{name}: strengths sum {sum}");
         assert!(
-            c.iter().any(|x| (x[0].as_f64().unwrap() / 192.0 - 1.0).abs() < 0.03),
+            c.iter()
+                .any(|x| (x[0].as_f64().unwrap() / 192.0 - 1.0).abs() < 0.03),
             "{name}: double tempo among the candidates {c:?}"
         );
         let beats = r["beats"].as_array().unwrap();
@@ -391,7 +394,10 @@ fn tempo_range_option() {
             .output()
             .unwrap();
         assert!(!out.status.success(), "{bad} accepted");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("MIN-MAX"), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("MIN-MAX"),
+            "{bad}"
+        );
     }
 }
 
