@@ -320,7 +320,8 @@ pub fn estimate(
         || max_bpm <= min_bpm
         || !valid(params.prior_bpm)
         || !valid(params.prior_octaves)
-        || !(params.level_exponent >= 0.0 && params.level_exponent.is_finite())
+        || !params.level_exponent.is_finite()
+        || params.level_exponent < 0.0
         || (n as f32) < MIN_DURATION_S * fps
     {
         return None;
@@ -391,7 +392,7 @@ pub fn estimate(
     let peaks = &mut peaks[..n_peaks];
     let best_salience = peaks.iter().fold(0.0f32, |m, p| m.max(p.salience));
     let noise_floor = MIN_SALIENCE.max(NOISE_Z / (n as f32).sqrt());
-    if !(best_salience > noise_floor) {
+    if best_salience.is_nan() || best_salience <= noise_floor {
         return None;
     }
 
@@ -420,7 +421,7 @@ pub fn estimate(
     let mut period = refine_period(rho, bpm_to_period(chosen.bpm));
     let lo_period = bpm_to_period(max_bpm);
     let hi_period = bpm_to_period(min_bpm);
-    if !(period >= lo_period * 0.999 && period <= hi_period * 1.001) {
+    if period.is_nan() || period < lo_period * 0.999 || period > hi_period * 1.001 {
         period = bpm_to_period(chosen.bpm);
     }
     let bpm = 60.0 * fps / period;
