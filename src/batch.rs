@@ -6,7 +6,7 @@
 //! the caller's thread, which receives them in input order. A panic inside
 //! a dependency is caught and becomes an `internal` error record for that track.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -53,24 +53,64 @@ fn sniff_file(path: &Path) -> bool {
     }
 }
 
+/// What [`discover`] found: the tracks, and what it left out (for the caller to report).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Discovered {
+    /// The tracks, in order: explicit inputs as given, directories in sorted order.
+    pub paths: Vec<PathBuf>,
+    /// Zero-byte files met while walking a directory (skipped; an explicit zero-byte input
+    /// is kept and yields an `empty` error record).
+    pub empty_skipped: Vec<PathBuf>,
+    /// Directories reached a second time through a symbolic link (a loop or an alias of a
+    /// directory already walked); not walked again.
+    pub loops_skipped: Vec<PathBuf>,
+    /// Inputs dropped because the same file (by canonical path) was already listed.
+    pub duplicates_skipped: Vec<PathBuf>,
+}
+
 /// Expands inputs into the list of tracks: a file is taken as given (even without an audio
-/// extension: it was named explicitly); a directory is searched recursively, in sorted order,
-/// for files with an audio extension or whose first bytes look like audio. A path that does
-/// not exist is kept, so that it yields an error record.
-pub fn discover(inputs: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
+/// extension, or empty: it was named explicitly); a directory is searched recursively, in
+/// sorted order, for non-empty files with an audio extension or whose first bytes look like
+/// audio. A path that does not exist is kept, so that it yields an error record; `-`
+/// (standard input) is kept as is. Directories are identified by canonical path, so a
+/// symbolic-link loop is walked once; a file reached twice (same canonical path) is listed
+/// once.
+pub fn discover(inputs: &[PathBuf]) -> Discovered {
+    let mut out = Discovered::default();
+    let mut dirs = HashSet::new();
+    let mut files = HashSet::new();
     for input in inputs {
-        if input.is_dir() {
-            walk(input, &mut out, 0);
+        if input.as_os_str() == "-" {
+            out.paths.push(input.clone());
+        } else if input.is_dir() {
+            walk(input, &mut out, &mut dirs, &mut files, 0);
         } else {
-            out.push(input.clone());
+            if fs::canonicalize(input).is_ok_and(|c| !files.insert(c)) {
+                out.duplicates_skipped.push(input.clone());
+            } else {
+                out.paths.push(input.clone());
+            }
         }
     }
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+fn walk(
+    dir: &Path,
+    out: &mut Discovered,
+    dirs: &mut HashSet<PathBuf>,
+    files: &mut HashSet<PathBuf>,
+    depth: usize,
+) {
     if depth > 64 {
+        out.loops_skipped.push(dir.to_path_buf());
+        return;
+    }
+    let Ok(canonical) = fs::canonicalize(dir) else {
+        return;
+    };
+    if !dirs.insert(canonical) {
+        out.loops_skipped.push(dir.to_path_buf());
         return;
     }
     let Ok(entries) = fs::read_dir(dir) else {
@@ -88,9 +128,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
         }
         let Ok(meta) = fs::metadata(&p) else { continue };
         if meta.is_dir() {
-            walk(&p, out, depth + 1);
-        } else if meta.is_file() && meta.len() > 0 && (has_audio_extension(&p) || sniff_file(&p)) {
-            out.push(p);
+            walk(&p, out, dirs, files, depth + 1);
+        } else if meta.is_file() && (has_audio_extension(&p) || sniff_file(&p)) {
+            if meta.len() == 0 {
+                out.empty_skipped.push(p);
+            } else if fs::canonicalize(&p).is_ok_and(|c| !files.insert(c)) {
+                out.duplicates_skipped.push(p);
+            } else {
+                out.paths.push(p);
+            }
         }
     }
 }

@@ -50,12 +50,12 @@ impl AnalysisConfig {
             ));
         }
         if let Some(m) = self.max_duration_s
-            && !(m > 0.0)
+            && (m.is_nan() || m <= 0.0)
         {
             return bad(format!("max_duration_s must be > 0 s, got {m}"));
         }
         if let Some(t) = self.timeout_s
-            && !(t >= 0.0)
+            && (t.is_nan() || t < 0.0)
         {
             return bad(format!("timeout_s must be >= 0 s, got {t}"));
         }

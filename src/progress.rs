@@ -94,6 +94,24 @@ impl Progress {
         }
     }
 
+    /// Prints one line to stderr (a failed track, a note) without tearing the progress bar;
+    /// printed even when `quiet` (errors are never hidden).
+    pub fn message(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Runs `f` (e.g. a write to a terminal's standard output) with the progress bar hidden,
+    /// so the two do not tear each other.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
     /// Tracks that failed so far.
     pub fn failed(&self) -> usize {
         self.failed

@@ -30,12 +30,17 @@ fn inner(v: &[f32]) -> &[f32] {
 fn pure_tone_centroid_is_its_frequency() {
     for f in [220.0, 1000.0, 4000.0] {
         let (_, m) = frames(&sine(f, 22050, 2.0, 0.5), 22050);
-        for &c in inner(&m.centroid) {
-            // Hann leakage is symmetric around the tone: the centroid sits on it
-            assert!((c as f64 - f).abs() < 0.01 * f, "{f} Hz tone: centroid {c}");
-        }
-        // a tone has (almost) no spectral spread and is far from flat
-        assert!(inner(&m.flatness).iter().all(|&x| x < 1e-3));
+        let worst = inner(&m.centroid)
+            .iter()
+            .map(|&c| (c as f64 - f).abs() / f)
+            .fold(0.0, f64::max);
+        let flat = inner(&m.flatness).iter().fold(0f32, |a, &b| a.max(b));
+        println!("{f} Hz tone: centroid off by {worst:.2e} relative, flatness at most {flat:.2e}");
+        // Hann leakage is symmetric around the tone: the centroid sits on it (measured at most
+        // 2.6e-4 relative, at 220 Hz); a tone is far from flat (measured ≤ 1.1e-11, set by the
+        // power floor). Held to 10× those.
+        assert!(worst < 2.7e-3, "{f} Hz tone: centroid off by {worst}");
+        assert!(flat < 1.1e-10, "{f} Hz tone: flatness {flat}");
     }
 }
 
@@ -43,14 +48,21 @@ fn pure_tone_centroid_is_its_frequency() {
 fn tone_rms_and_zcr() {
     let (_, m) = frames(&sine(1000.0, 22050, 2.0, 0.5), 22050);
     // rms(S=S) is the RMS of the Hann-windowed frame (Parseval): A/√2 · √(mean w²) = A/√2 · √(3/8)
-    for &r in inner(&m.rms) {
-        let want = 0.5 / 2f32.sqrt() * (3.0f32 / 8.0).sqrt();
-        assert!((r - want).abs() < 1e-3 * want, "rms {r} vs {want}");
-    }
+    let want = 0.5 / 2f32.sqrt() * (3.0f32 / 8.0).sqrt();
+    let e_rms = inner(&m.rms)
+        .iter()
+        .map(|&r| (r - want).abs() / want)
+        .fold(0f32, f32::max);
     // two crossings per period: 2·f / sr crossings per sample
-    for &z in inner(&m.zcr) {
-        assert!((z - 2.0 * 1000.0 / 22050.0).abs() < 0.002, "zcr {z}");
-    }
+    let e_zcr = inner(&m.zcr)
+        .iter()
+        .map(|&z| (z - 2.0 * 1000.0 / 22050.0).abs())
+        .fold(0f32, f32::max);
+    println!("1 kHz tone: rms {e_rms:.2e} relative, zcr {e_zcr:.2e} absolute");
+    // measured: rms 6.9e-8 (held to 10×); zcr 3.7e-4, a whole crossing in a 2048-sample
+    // frame being 4.9e-4, so it is held to one crossing
+    assert!(e_rms < 7e-7, "rms off by {e_rms}");
+    assert!(e_zcr <= 1.0 / 2048.0, "zcr off by {e_zcr}");
 }
 
 #[test]
@@ -72,7 +84,9 @@ fn white_noise_flatness_is_near_exp_minus_gamma() {
         .collect();
     let (_, m) = frames(&noise, 22050);
     let mean: f32 = inner(&m.flatness).iter().sum::<f32>() / inner(&m.flatness).len() as f32;
-    assert!((mean - 0.5615).abs() < 0.03, "white-noise flatness {mean}");
+    println!("white-noise flatness {mean} (e^-γ = 0.5615)");
+    // measured 0.5599 (3 s of noise: 1.6e-3 from the limit); held to 10× that
+    assert!((mean - 0.5615).abs() < 0.016, "white-noise flatness {mean}");
 }
 
 #[test]

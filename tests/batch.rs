@@ -267,12 +267,12 @@ fn frames_npz_has_librosa_shapes() {
     assert_eq!(o.status.code(), Some(0));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let n = r["analysis"]["frames"].as_u64().unwrap() as usize;
-    let npz = std::fs::read_dir(dir.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    // the input tree is mirrored; an absolute input goes under @abs/
+    let canonical = std::fs::canonicalize(&track).unwrap();
+    let npz = dir.path().join("@abs").join(format!(
+        "{}.npz",
+        canonical.to_str().unwrap().trim_start_matches('/')
+    ));
     let mut z = ndarray_npy::NpzReader::new(std::fs::File::open(npz).unwrap()).unwrap();
     for (name, rows) in [
         ("mfcc", 20),

@@ -32,7 +32,7 @@ fn assert_same_analysis(a: &TrackAnalysis, b: &TrackAnalysis) {
         assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{x} vs {y}");
     }
     let mut fb = b.features.clone();
-    fb.loudness = a.features.loudness.clone();
+    fb.loudness = a.features.loudness;
     assert_eq!(a.features, fb);
     for (x, y) in a.vector.values.iter().zip(&b.vector.values) {
         assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{x} vs {y}");
@@ -134,39 +134,22 @@ fn bad_inputs_are_typed_errors() {
         .unwrap_err();
     assert_eq!(e.kind().as_str(), "unsupported_format", "{e}");
     let one = [0.5f32; 100];
-    let e = p
-        .analyze_input(
-            Input::Samples {
-                samples: &one,
-                channels: 0,
-                sample_rate: 22050,
-            },
-            "zero",
-        )
-        .unwrap_err();
-    assert_eq!(e.kind().as_str(), "invalid_stream", "{e}");
-    let e = p
-        .analyze_input(
-            Input::Samples {
-                samples: &one,
-                channels: 1,
-                sample_rate: 10,
-            },
-            "slow",
-        )
-        .unwrap_err();
-    assert_eq!(e.kind().as_str(), "invalid_stream", "{e}");
-    let e = p
-        .analyze_input(
-            Input::Samples {
-                samples: &[],
-                channels: 2,
-                sample_rate: 44100,
-            },
-            "none",
-        )
-        .unwrap_err();
-    assert_eq!(e.kind().as_str(), "empty", "{e}");
+    let mut samples_error = |samples: &[f32], channels: usize, sample_rate: u32| {
+        let input = Input::Samples {
+            samples,
+            channels,
+            sample_rate,
+        };
+        p.analyze_input(input, "samples").unwrap_err()
+    };
+    for (samples, channels, rate, kind) in [
+        (&one[..], 0, 22050, "invalid_stream"),
+        (&one[..], 1, 10, "invalid_stream"),
+        (&[][..], 2, 44100, "empty"),
+    ] {
+        let e = samples_error(samples, channels, rate);
+        assert_eq!(e.kind().as_str(), kind, "{e}");
+    }
     // The pipeline goes on after errors.
     let ok = p.analyze(Path::new(&repo(
         "tests/fixtures/formats/mp3_vbr_mono_22k.mp3",

@@ -4,6 +4,11 @@
 //! features) and every per-frame feature is compared with librosa's. The 44.1 kHz stereo
 //! input additionally exercises downmix and resampling; there the per-track summaries are
 //! compared.
+//!
+//! Every comparison prints its error (`cargo test --release --test librosa_parity --
+//! --nocapture`) and is held to about 10× the error measured on the development machine
+//! (the `MEASURED` tables below), so a tenfold regression fails. An error measured as exactly 0
+//! (roll-off and ZCR are bit-exact; silence gives zeros) is held to exactly 0.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -79,6 +84,83 @@ fn rows(m: &Array2<f32>) -> Vec<f32> {
 
 const SIGNALS: [&str; 4] = ["chirp", "tones", "music", "silence"];
 
+/// Largest per-frame error measured for one signal (relative, except contrast in dB and MFCC
+/// absolute; the floors are those of the comparisons below).
+struct Measured {
+    stft: f32,
+    centroid: f32,
+    bandwidth: f32,
+    flatness: f32,
+    rms: f32,
+    mel: f32,
+    contrast_db: f32,
+    mfcc: f32,
+    onset: f32,
+}
+
+/// Measured with `cargo test --release --test librosa_parity -- --nocapture` (x86-64, AVX2).
+/// The tones' onset error (4.9e-5) is the largest: onset strength is a difference of
+/// neighbouring log-mel frames, so f32 rounding of two large dB values shows in a small one.
+fn measured(signal: &str) -> Measured {
+    match signal {
+        "chirp" => Measured {
+            stft: 2.1e-7,
+            centroid: 9.8e-8,
+            bandwidth: 7.1e-8,
+            flatness: 4.1e-7,
+            rms: 1.4e-7,
+            mel: 4.3e-7,
+            contrast_db: 3.9e-6,
+            mfcc: 7.7e-6,
+            onset: 3.5e-7,
+        },
+        "tones" => Measured {
+            stft: 1.7e-7,
+            centroid: 9.5e-8,
+            bandwidth: 1.1e-7,
+            flatness: 2.3e-6,
+            rms: 1.1e-7,
+            mel: 3.5e-7,
+            contrast_db: 1.4e-5,
+            mfcc: 9.2e-5,
+            onset: 4.9e-5,
+        },
+        "music" => Measured {
+            stft: 2.0e-7,
+            centroid: 1.2e-7,
+            bandwidth: 9.4e-8,
+            flatness: 9.6e-7,
+            rms: 1.2e-7,
+            mel: 4.1e-7,
+            contrast_db: 7.7e-6,
+            mfcc: 3.1e-5,
+            onset: 7.9e-7,
+        },
+        "silence" => Measured {
+            stft: 0.0,
+            centroid: 0.0,
+            bandwidth: 0.0,
+            flatness: 7.2e-7,
+            rms: 0.0,
+            mel: 0.0,
+            contrast_db: 0.0,
+            mfcc: 1.5e-14,
+            onset: 0.0,
+        },
+        _ => unreachable!("no measurement for {signal}"),
+    }
+}
+
+/// Prints `err` and asserts it is within 10× `measured` (exactly 0 when 0 was measured).
+fn within(what: &str, err: f32, measured: f32) {
+    let tol = 10.0 * measured;
+    println!("{what}: max error {err:.2e} (measured {measured:.1e}, tolerance {tol:.1e})");
+    assert!(
+        err <= tol,
+        "{what}: error {err:e} above 10x the measured {measured:e}"
+    );
+}
+
 #[test]
 fn stft_magnitude_matches_librosa() {
     for name in SIGNALS {
@@ -96,8 +178,7 @@ fn stft_magnitude_matches_librosa() {
             // relative error per bin, with a floor of 1e-3 of the frame peak for near-empty bins
             worst = worst.max(max_rel(frame, &col, 1e-3 * peak + 1e-12));
         }
-        println!("{name}: STFT max relative error {worst:.2e}");
-        assert!(worst < 1e-4, "{name}: STFT relative error {worst}");
+        within(&format!("{name}: STFT (rel)"), worst, measured(name).stft);
     }
 }
 
@@ -108,37 +189,33 @@ fn frame_features_match_librosa() {
         let mut r = Ref::open(name);
         let n = got.n_frames;
         assert_eq!(n, r.m2("centroid").ncols(), "{name}: frames");
-        // scalar rows: relative 1e-3, absolute floor 1e-3 of the row's scale
-        for (key, vals) in [
-            ("centroid", &got.centroid),
-            ("bandwidth", &got.bandwidth),
-            ("rolloff", &got.rolloff),
-            ("flatness", &got.flatness),
-            ("zcr", &got.zcr),
-            ("rms", &got.rms),
+        let m = measured(name);
+        // scalar rows: relative, absolute floor 1e-3 of the row's scale
+        for (key, vals, meas) in [
+            ("centroid", &got.centroid, m.centroid),
+            ("bandwidth", &got.bandwidth, m.bandwidth),
+            ("rolloff", &got.rolloff, 0.0),
+            ("flatness", &got.flatness, m.flatness),
+            ("zcr", &got.zcr, 0.0),
+            ("rms", &got.rms, m.rms),
         ] {
             let want = rows(&r.m2(key));
             let scale = want.iter().fold(0f32, |a, &b| a.max(b.abs())).max(1e-12);
             let e = max_rel(vals, &want, 1e-3 * scale);
-            println!("{name}: {key} max rel error {e:.2e}");
-            assert!(e < 1e-3, "{name}: {key} relative error {e}");
+            within(&format!("{name}: {key} (rel)"), e, meas);
         }
         let want_mel = rows(&r.m2("mel"));
         let mel_scale = want_mel.iter().fold(0f32, |a, &b| a.max(b));
         let e = max_rel(&got.mel, &want_mel, 1e-6 * mel_scale + 1e-12);
-        println!("{name}: mel max rel error {e:.2e}");
-        assert!(e < 1e-3, "{name}: mel relative error {e}");
+        within(&format!("{name}: mel (rel)"), e, m.mel);
         let e = max_abs(&got.contrast, &rows(&r.m2("contrast")));
-        println!("{name}: contrast max abs error {e:.2e} dB");
-        assert!(e < 0.02, "{name}: contrast error {e} dB");
+        within(&format!("{name}: contrast (dB)"), e, m.contrast_db);
         let e = max_abs(&got.mfcc, &rows(&r.m2("mfcc")));
-        println!("{name}: mfcc max abs error {e:.2e}");
-        assert!(e < 0.01, "{name}: mfcc error {e}");
+        within(&format!("{name}: mfcc (abs)"), e, m.mfcc);
         let want = r.m1("onset_strength").to_vec();
         let scale = want.iter().fold(0f32, |a, &b| a.max(b)).max(1e-6);
         let e = max_rel(&got.onset_strength, &want, 1e-3 * scale);
-        println!("{name}: onset max rel error {e:.2e}");
-        assert!(e < 1e-3, "{name}: onset relative error {e}");
+        within(&format!("{name}: onset strength (rel)"), e, m.onset);
         for v in got
             .centroid
             .iter()
@@ -156,6 +233,24 @@ fn mean_rows(rows: &[f32], dim: usize, i: usize) -> f32 {
     (0..n).map(|t| rows[t * dim + i] as f64).sum::<f64>() as f32 / n as f32
 }
 
+/// Through downmix + resampling our resampler differs from soxr_hq, so the means differ
+/// systematically (relative errors, measured like the per-frame ones). Flatness and the top
+/// contrast band (6.4 kHz to Nyquist) are decided by the resampler's transition band and by
+/// the depth of its stop band just below Nyquist (soxr_hq: −100 dB at 11 kHz; ours is
+/// deeper); the resampler is sized to follow soxr_hq's there (src/audio/resample.rs).
+const MEASURED_44K: [(&str, f32); 6] = [
+    ("centroid", 7.3e-4),
+    ("bandwidth", 8.5e-4),
+    ("rolloff", 7.0e-4),
+    ("zcr", 8.2e-4),
+    ("rms", 1.1e-5),
+    ("flatness", 6.6e-3),
+];
+/// Contrast bands 0–5 (relative error of the mean), then the top band.
+const MEASURED_44K_CONTRAST: [f32; 7] = [7e-7, 7e-7, 7e-7, 7e-7, 7e-7, 7e-7, 4.9e-3];
+/// Largest |mean difference| of an MFCC coefficient, relative to |mean c0|.
+const MEASURED_44K_MFCC: f32 = 3.8e-4;
+
 #[test]
 fn summaries_match_librosa_through_downmix_and_resampling() {
     let got = analyze("music44");
@@ -163,44 +258,39 @@ fn summaries_match_librosa_through_downmix_and_resampling() {
     let n = got.n_frames;
     assert_eq!(n, r.m2("centroid").ncols());
     let mean = |v: &[f32]| v.iter().map(|&x| x as f64).sum::<f64>() as f32 / v.len() as f32;
-    for (key, vals, tol) in [
-        ("centroid", &got.centroid, 0.01),
-        ("bandwidth", &got.bandwidth, 0.01),
-        ("rolloff", &got.rolloff, 0.01),
-        ("zcr", &got.zcr, 0.01),
-        ("rms", &got.rms, 0.01),
-        // flatness depends on the resampler's transition band; the resampler is sized to
-        // follow soxr_hq's there (src/audio/resample.rs)
-        ("flatness", &got.flatness, 0.01),
-    ] {
+    for (key, meas) in MEASURED_44K {
+        let vals = match key {
+            "centroid" => &got.centroid,
+            "bandwidth" => &got.bandwidth,
+            "rolloff" => &got.rolloff,
+            "zcr" => &got.zcr,
+            "rms" => &got.rms,
+            _ => &got.flatness,
+        };
         let (g, w) = (mean(vals), mean(&rows(&r.m2(key))));
-        let e = (g - w).abs() / w.abs();
-        println!("music44: {key} mean {g} vs {w} ({:.3} %)", 100.0 * e);
-        assert!(e < tol, "music44: {key} mean {g} vs librosa {w}");
+        within(
+            &format!("music44: {key} mean {g} vs {w} (rel)"),
+            (g - w).abs() / w.abs(),
+            meas,
+        );
     }
     let want = rows(&r.m2("mfcc"));
     let c0 = mean_rows(&want, 20, 0).abs();
-    for i in 0..20 {
-        let (g, w) = (mean_rows(&got.mfcc, 20, i), mean_rows(&want, 20, i));
-        // relative to the largest coefficient, like the parity notes in shared/eval
-        assert!((g - w).abs() < 0.01 * c0, "mfcc[{i}] mean {g} vs {w}");
-    }
+    let worst = (0..20)
+        .map(|i| (mean_rows(&got.mfcc, 20, i) - mean_rows(&want, 20, i)).abs() / c0)
+        .fold(0f32, f32::max);
+    within(
+        "music44: mfcc means (rel. to |c0|)",
+        worst,
+        MEASURED_44K_MFCC,
+    );
     let want = rows(&r.m2("contrast"));
-    for i in 0..6 {
+    for (i, meas) in MEASURED_44K_CONTRAST.into_iter().enumerate() {
         let (g, w) = (mean_rows(&got.contrast, 7, i), mean_rows(&want, 7, i));
-        println!("music44: contrast[{i}] mean {g} vs {w}");
-        assert!(
-            (g - w).abs() / w.abs() < 0.01,
-            "contrast[{i}] mean {g} vs {w}"
+        within(
+            &format!("music44: contrast[{i}] mean {g} vs {w} (rel)"),
+            (g - w).abs() / w.abs(),
+            meas,
         );
     }
-    // The top band (6.4 kHz to Nyquist) is decided by the resampler's transition band, like
-    // flatness, and by the depth of the stop band just below Nyquist (soxr_hq: −100 dB at
-    // 11 kHz; ours is deeper), so the valley differs: held to 20 %.
-    let (g, w) = (mean_rows(&got.contrast, 7, 6), mean_rows(&want, 7, 6));
-    println!("music44: contrast[6] mean {g} vs {w}");
-    assert!(
-        (g - w).abs() / w.abs() < 0.20,
-        "contrast[6] mean {g} vs {w}"
-    );
 }

@@ -207,10 +207,10 @@ fn end_to_end_audio_index_neighbours() {
         b"this is not audio at all, just text pretending to be an mp3",
     )
     .unwrap();
-    // A lossless copy of an indexed song (different container) must find its original first.
-    let copy = dir.path().join("copy.flac");
+    // A real transcode of an indexed song (FLAC → 96 kbit/s MP3, another codec and container:
+    // `tools/make_similarity_fixtures.sh`) must find its original first.
+    let copy = repo("tests/fixtures/similarity/song2_transcode_96k.mp3");
     let song = repo("audio-samples/song2_120bpm_c_major.flac");
-    std::fs::copy(&song, &copy).unwrap();
     let indexed = repo("audio-samples/song1_92bpm_a_minor.mp3");
     let o = lm(&[
         "similar",
@@ -231,7 +231,15 @@ fn end_to_end_audio_index_neighbours() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["query"], s(&copy));
     assert_eq!(lines[0]["neighbors"][0]["path"], s(&song));
-    assert!(lines[0]["neighbors"][0]["distance"].as_f64().unwrap() < 1e-3);
+    let d0 = lines[0]["neighbors"][0]["distance"].as_f64().unwrap();
+    let d1 = lines[0]["neighbors"][1]["distance"].as_f64().unwrap();
+    println!("transcode: distance to its original {d0:.4}, to the next track {d1:.4}");
+    // measured (`cargo test --release --test similarity -- --nocapture end_to_end`): 1.27 to
+    // the original, 4.21 to the next track; the original must stay well ahead
+    assert!(
+        d0 < 0.5 * d1,
+        "transcode: {d0} to its original, {d1} to the next"
+    );
     assert_eq!(lines[0]["neighbors"].as_array().unwrap().len(), 3);
     assert!(
         lines[1]["error"]["message"]

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use leitmotif::dsp::{Frame, Stft};
-use leitmotif::features::tonal::chroma::ChromaFilterbank;
 use leitmotif::features::tonal::tuning::PitchCandidates;
 use leitmotif::features::tonal::{PITCH_CLASSES, TonalAnalyzer, TonalResult};
 use leitmotif::frontend::{FrameSink, Frontend};
@@ -150,6 +149,13 @@ fn chroma_rel_err(ours: &[[f32; 12]], reference: &(Vec<usize>, Vec<f64>)) -> f64
     worst
 }
 
+/// Tuning estimates are quantised to 0.01 bin (librosa's `resolution`); ours and librosa's were
+/// identical on every fixture (`cargo test --release --test tonal -- --nocapture tuning_and`),
+/// so they must fall in the same 0.01 bin: a difference below half of it.
+const TUNING_TOL: f64 = 0.005;
+/// Measured chroma_stft error: at most 8.3e-7 relative (chirp, music); 10× that.
+const CHROMA_TOL: f64 = 1e-5;
+
 #[test]
 fn tuning_and_chroma_stft_match_librosa_fixtures() {
     let mut report = Vec::new();
@@ -161,11 +167,12 @@ fn tuning_and_chroma_stft_match_librosa_fixtures() {
             read_wav(&fixture_dir().join(format!("{name}.wav")))
         };
         let (res, mags) = analyse_chunked(&y, 1000);
-        // chroma_stft's tuning: estimate_tuning on the power spectrogram.
+        // chroma_stft's tuning: estimate_tuning on the power spectrogram. Both estimates are
+        // quantised to 0.01 bin; measured: identical on every fixture, so held to the same bin.
         let t_ref = fx["tuning_power"].1[0];
         let t_ours = res.chroma_tuning_cents as f64 / 100.0;
         assert!(
-            (t_ours - t_ref).abs() <= 0.01 + 1e-9,
+            (t_ours - t_ref).abs() < TUNING_TOL,
             "{name}: tuning_power {t_ours} vs librosa {t_ref}"
         );
         // estimate_tuning(y): the same on the magnitude spectrogram; that is the reported tuning.
@@ -177,29 +184,20 @@ fn tuning_and_chroma_stft_match_librosa_fixtures() {
         let tm_ref = fx["tuning"].1[0];
         let tr = res.tuning_cents as f64 / 100.0;
         assert!(
-            (tr - tm_ref).abs() <= 0.01 + 1e-9,
+            (tr - tm_ref).abs() < TUNING_TOL,
             "{name}: reported tuning {tr} vs librosa {tm_ref}"
         );
         assert!((res.reference_hz as f64 - 440.0 * 2f64.powf(tr / 12.0)).abs() < 1e-3);
         assert!(
-            (tm - tm_ref).abs() <= 0.01 + 1e-9,
+            (tm - tm_ref).abs() < TUNING_TOL,
             "{name}: tuning {tm} vs librosa {tm_ref}"
         );
-        // Chroma: with our own tuning when it equals librosa's, else with librosa's tuning.
-        let err = if (t_ours - t_ref).abs() < 1e-9 {
-            chroma_rel_err(&res.chroma, &fx["chroma"])
-        } else {
-            let fb = ChromaFilterbank::new(SR, 2048, t_ref);
-            let ours: Vec<[f32; 12]> = mags
-                .iter()
-                .map(|m| fb.apply(&m.iter().map(|v| v * v).collect::<Vec<_>>()))
-                .collect();
-            chroma_rel_err(&ours, &fx["chroma"])
-        };
+        // Chroma with our own tuning, never librosa's.
+        let err = chroma_rel_err(&res.chroma, &fx["chroma"]);
         report.push(format!(
             "{name}: tuning {tr:+.2} (librosa {tm_ref:+.2}), chroma tuning {t_ours:+.2} (librosa {t_ref:+.2}), chroma max rel err {err:.2e}"
         ));
-        assert!(err <= 1e-3, "{name}: chroma max rel err {err}");
+        assert!(err <= CHROMA_TOL, "{name}: chroma max rel err {err}");
         // Mean and std are the plain statistics of the rows.
         let n = res.chroma.len() as f64;
         for c in 0..12 {
@@ -244,11 +242,9 @@ fn through_the_analyzer_pipeline() {
     an.run(Input::Path(&music), &music, &mut sink).unwrap();
     let res = sink.0.unwrap().finish();
     let fx = npz::read(&fixture_dir().join("music.npz"));
-    assert!(
-        (res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() <= 0.01 + 1e-9
-    );
-    assert!((res.tuning_cents as f64 / 100.0 - fx["tuning"].1[0]).abs() <= 0.01 + 1e-9);
-    assert!(chroma_rel_err(&res.chroma, &fx["chroma"]) <= 1e-3);
+    assert!((res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() < TUNING_TOL);
+    assert!((res.tuning_cents as f64 / 100.0 - fx["tuning"].1[0]).abs() < TUNING_TOL);
+    assert!(chroma_rel_err(&res.chroma, &fx["chroma"]) <= CHROMA_TOL);
     // C–Am–F–G in C major.
     assert_eq!((res.key.tonic, res.key.mode), (Some("C"), Some("major")));
 }

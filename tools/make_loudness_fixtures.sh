@@ -7,9 +7,10 @@
 #   true_peak_dbtp   "Peak" in the True peak section (dBTP; ffmpeg's summary
 #                    value is already the maximum over all channels)
 #
-# ffmpeg prints these with 1 decimal, so compare with a tolerance of at least
-# +-0.1 (plus whatever the implementation differences need, e.g. true-peak
-# oversampling filter and lossy-decoder differences).
+# The summary prints one decimal; the figures recorded here come from the
+# filter's per-frame metadata (metadata=1, printed by ametadata), which has
+# three: the last frame's lavfi.r128.I and lavfi.r128.LRA, and
+# 20*log10(lavfi.r128.true_peak) for the true peak.
 #
 # Requires ffmpeg; run tools/make_audio_samples.py and
 # tools/make_format_fixtures.sh first. Usage: tools/make_loudness_fixtures.sh
@@ -29,17 +30,19 @@ FILES=(
 entries=()
 for f in "${FILES[@]}"; do
   [[ -f $f ]] || { echo "missing $f (generate it first)" >&2; exit 1; }
-  cmd="ffmpeg -nostats -i $f -filter_complex ebur128=peak=true -f null -"
-  log=$(ffmpeg -hide_banner -nostdin -nostats -i "$f" -filter_complex ebur128=peak=true -f null - 2>&1)
-  # Keep only the last "Summary:" block (the filter logs one per instance).
-  summary=$(awk '/Summary:/{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' <<<"$log")
-  I=$(awk '/^ *I:/{print $2; exit}' <<<"$summary")
-  LRA=$(awk '/^ *LRA:/{print $2; exit}' <<<"$summary")
-  TP=$(awk '/True peak:/{tp=1} tp && /^ *Peak:/{print $2; exit}' <<<"$summary")
-  if [[ -z $I || -z $LRA || -z $TP ]]; then
-    echo "could not parse ebur128 summary for $f" >&2; echo "$summary" >&2; exit 1
+  meta=$(mktemp)
+  cmd="ffmpeg -nostats -i $f -af ebur128=peak=true:metadata=1,ametadata=mode=print:file=META -f null -"
+  ffmpeg -hide_banner -nostdin -nostats -loglevel error -i "$f" \
+    -af "ebur128=peak=true:metadata=1,ametadata=mode=print:file=$meta" -f null -
+  # last value of each key (the final measurement)
+  I=$(awk -F= '/^lavfi.r128.I=/{v=$2} END{print v}' "$meta")
+  LRA=$(awk -F= '/^lavfi.r128.LRA=/{v=$2} END{print v}' "$meta")
+  TPLIN=$(awk -F= '/^lavfi.r128.true_peak=/{v=$2} END{print v}' "$meta")
+  rm -f "$meta"
+  if [[ -z $I || -z $LRA || -z $TPLIN ]]; then
+    echo "could not read ebur128 metadata for $f" >&2; exit 1
   fi
-  [[ $TP == -inf ]] && TP=null
+  TP=$(awk -v p="$TPLIN" 'BEGIN{ if (p > 0) printf "%.3f", 20*log(p)/log(10); else print "null" }')
   printf '%-50s I=%s LUFS  LRA=%s LU  TP=%s dBTP\n' "$f" "$I" "$LRA" "$TP"
   entries+=("$(printf '  {"file": "%s", "integrated_lufs": %s, "range_lu": %s, "true_peak_dbtp": %s, "command": "%s"}' \
     "$f" "$I" "$LRA" "$TP" "$cmd")")

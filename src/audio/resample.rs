@@ -6,10 +6,10 @@
 //! and its stop band just below Nyquist resemble those of librosa's default resampler (soxr
 //! `HQ`: flat to 91.3 % of the output Nyquist frequency, −3.8 dB at 95 %, −100 dB at 100 %):
 //! spectral summaries of resampled audio then agree with librosa's within 1 % — flatness and
-//! the top contrast band included, which live in that region (`tests/librosa_parity.rs`,
-//! measured on 7 tracks: flatness 0.65–1.03 %, top contrast band 0.4–1.1 %, centroid and
-//! bandwidth ≤ 0.15 %). Far from the cutoff the attenuation is beyond 100 dB: a 15 kHz tone
-//! at 44.1 kHz is attenuated by ≈ 142 dB when resampled to 22.05 kHz.
+//! the top contrast band included, which live in that region (`tests/librosa_parity.rs` on its
+//! 44.1 kHz fixture: flatness 0.65 %, top contrast band 0.48 %, centroid, bandwidth, roll-off
+//! and ZCR ≤ 0.085 %). Far from the cutoff the attenuation is beyond 100 dB: a 15 kHz tone at
+//! 44.1 kHz aliases at −159 dB when resampled to 22.05 kHz (the tests of [`super::halve`]).
 //!
 //! The exact 2:1 case (44.1 → 22.05 kHz, 48 → 24 kHz …) runs the same filter through
 //! power-of-two FFTs instead ([`super::halve`], half the cost; its output differs from
@@ -71,9 +71,10 @@ pub struct Resampler {
     inner: Option<Fft<f32>>,
     /// The exact 2:1 case, with power-of-two FFTs and the same filter (see [`Halver`]).
     halver: Option<Halver>,
-    /// The rate asked for; `sr_in` is the rate planned for (equal unless the plan was bounded).
-    nominal_in: u32,
+    /// The rate asked for.
     sr_in: u32,
+    /// The rate planned for (equal to `sr_in` unless the plan was bounded).
+    planned_in: u32,
     sr_out: u32,
     chunk_in: usize,
     pending: Vec<f32>,
@@ -99,7 +100,7 @@ fn gcd(a: u64, b: u64) -> u64 {
 impl Resampler {
     /// Plans a resampler from `sr_in` to `sr_out` Hz (allocates the FFT plans and buffers).
     /// An input rate whose exact plan would exceed [`MAX_CHUNK_IN`] samples is planned for
-    /// a nearby rate instead ([`planned_rate`]); [`Resampler::planned_in`] tells which.
+    /// a nearby rate instead (the nearest multiple of 10 Hz or coarser that fits); [`Resampler::planned_in`] tells which.
     pub fn new(sr_in: u32, sr_out: u32) -> Result<Self> {
         if sr_in == 0 || sr_out == 0 {
             return Err(Error::Config {
@@ -111,8 +112,8 @@ impl Resampler {
         let mut r = Resampler {
             inner: None,
             halver: None,
-            nominal_in,
-            sr_in,
+            sr_in: nominal_in,
+            planned_in: sr_in,
             sr_out,
             chunk_in: 0,
             pending: Vec::new(),
@@ -150,13 +151,13 @@ impl Resampler {
 
     /// Input rate in Hz, as asked for.
     pub fn sr_in(&self) -> u32 {
-        self.nominal_in
+        self.sr_in
     }
 
     /// The input rate the plan was made for: [`sr_in`](Self::sr_in) unless that rate's
     /// exact plan would have exceeded [`MAX_CHUNK_IN`].
     pub fn planned_in(&self) -> u32 {
-        self.sr_in
+        self.planned_in
     }
 
     /// Output rate in Hz.
@@ -180,7 +181,7 @@ impl Resampler {
 
     /// Number of output samples the whole stream will have once [`finish`](Self::finish)ed.
     pub fn expected_len(&self) -> u64 {
-        (self.total_in * self.sr_out as u64).div_ceil(self.sr_in as u64)
+        (self.total_in * self.sr_out as u64).div_ceil(self.planned_in as u64)
     }
 
     /// Feeds `input` and appends every output sample that is ready to `out`.

@@ -1,10 +1,12 @@
 //! `leitmotif index build|add|export|info`: the embedded similarity index.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use leitmotif::similarity::index::read_records;
-use leitmotif::similarity::{Index, SimilarityError, parquet};
+use leitmotif::output::{FORMAT_EXTENSIONS, Format, Settings};
+use leitmotif::similarity::index::{IndexSettings, read_records};
+use leitmotif::similarity::{Index, SimilarityError, export};
 use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline, batch};
 
 #[derive(Args, Debug)]
@@ -15,10 +17,12 @@ pub struct IndexArgs {
 
 #[derive(Subcommand, Debug)]
 enum IndexCommand {
-    /// Build an index from `leitmotif extract` JSONL files (or audio files and directories,
-    /// analysed on the fly). Standardisation statistics and IVF cells are computed here.
+    /// Build an index from `leitmotif extract` outputs (JSON Lines, CSV, Parquet, or
+    /// directories of them; or audio files and directories, analysed on the fly).
+    /// Standardisation statistics and IVF cells are computed here. Vectors made with
+    /// different analysis settings are refused.
     Build {
-        /// Features files (.jsonl) or audio files/directories.
+        /// Features files (.jsonl, .csv, .parquet), directories of them, or audio.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// The index file to write.
@@ -34,17 +38,18 @@ enum IndexCommand {
         /// The index to update (rewritten atomically).
         #[arg(long)]
         index: PathBuf,
-        /// Features files (.jsonl) or audio files/directories.
+        /// Features files (.jsonl, .csv, .parquet), directories of them, or audio.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         #[arg(short, long)]
         jobs: Option<usize>,
     },
-    /// Export the vectors to Parquet (path, schema_version, vector).
+    /// Export the vectors (path, schema version, vector) as the extension of -o says:
+    /// .parquet, .csv or .jsonl.
     Export {
         /// The index file.
         index: PathBuf,
-        /// The Parquet file to write.
+        /// The file to write (.parquet/.pq, .csv, .jsonl/.ndjson).
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -59,35 +64,113 @@ fn is_features_file(p: &Path) -> bool {
     p.is_file()
         && p.extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| ["jsonl", "json", "ndjson"].contains(&e.to_ascii_lowercase().as_str()))
+            .is_some_and(|e| FEATURE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// Reads features files and analyses audio inputs; returns the entries and the number of
-/// failed tracks (reported on stderr).
+/// Extensions read as features files (records of `extract` or `index export`).
+const FEATURE_EXTENSIONS: &[&str] = &["jsonl", "ndjson", "json", "csv", "parquet", "pq"];
+
+/// Features files under `dir`, recursively, in sorted order (each directory once, by
+/// canonical path, so symbolic-link loops end).
+fn features_files_in(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
+    let Ok(c) = std::fs::canonicalize(dir) else {
+        return;
+    };
+    if !seen.insert(c) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            features_files_in(&p, seen, out);
+        } else if is_features_file(&p) {
+            out.push(p);
+        }
+    }
+}
+
 /// `(path, vector)` pairs.
 type Entries = Vec<(String, Vec<f32>)>;
 
-fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), SimilarityError> {
+/// What the inputs of `index build`/`add` gave.
+struct Gathered {
+    entries: Entries,
+    /// Tracks that could not be used (reported on stderr).
+    failed: usize,
+    /// The analysis settings of the entries, when known.
+    settings: Option<Settings>,
+}
+
+/// Reads features files (JSON Lines, CSV, Parquet, and directories holding them) and
+/// analyses audio inputs with `config`; refuses vectors of mixed analysis settings.
+fn gather(
+    inputs: &[PathBuf],
+    jobs: Option<usize>,
+    config: &AnalysisConfig,
+) -> Result<Gathered, SimilarityError> {
     let mut entries = Vec::new();
     let mut failed = 0usize;
     let mut audio = Vec::new();
+    let mut files = Vec::new();
     for input in inputs {
-        if is_features_file(input) {
-            let r = read_records(input)?;
-            for p in &r.skipped {
-                eprintln!(
-                    "leitmotif: {}: skipping error record of {p}",
-                    input.display()
-                );
+        if input.is_dir() {
+            let before = files.len();
+            features_files_in(input, &mut HashSet::new(), &mut files);
+            let audio_here = batch::discover(std::slice::from_ref(input)).paths;
+            if files.len() == before && audio_here.is_empty() {
+                return Err(SimilarityError::Record {
+                    path: input.clone(),
+                    line: 0,
+                    cause: format!(
+                        "no features files (.{}) and no audio files in this directory",
+                        FEATURE_EXTENSIONS.join(", .")
+                    ),
+                });
             }
-            failed += r.skipped.len();
-            entries.extend(r.entries);
+            audio.extend(audio_here);
+        } else if is_features_file(input) {
+            files.push(input.clone());
         } else {
             audio.push(input.clone());
         }
     }
+    let mut settings: Vec<(Settings, String)> = Vec::new();
+    let mut note = |s: Settings, from: String| -> Result<(), SimilarityError> {
+        match settings.iter().find(|(t, _)| *t != s) {
+            Some((t, other)) => Err(SimilarityError::MixedSettings {
+                what: format!("{from} ({}) and {other} ({})", s.describe(), t.describe()),
+            }),
+            None => {
+                if settings.is_empty() {
+                    settings.push((s, from));
+                }
+                Ok(())
+            }
+        }
+    };
+    for file in &files {
+        let r = read_records(file)?;
+        for s in r.settings {
+            note(s, file.display().to_string())?;
+        }
+        for p in &r.skipped {
+            eprintln!(
+                "leitmotif: {}: skipping error record of {p}",
+                file.display()
+            );
+        }
+        failed += r.skipped.len();
+        entries.extend(r.entries);
+    }
     if !audio.is_empty() {
-        let paths = batch::discover(&audio);
+        let options = FeatureOptions::default();
+        note(Settings::new(config, &options), "audio analysed now".into())?;
+        let found = batch::discover(&audio);
+        let paths = found.paths;
         let jobs = jobs.unwrap_or_else(|| {
             std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -96,7 +179,7 @@ fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), S
         let res = batch::run(
             &paths,
             jobs,
-            || Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()),
+            || Pipeline::new(config.clone(), options),
             |p, path| match p {
                 Ok(p) => p.analyze(path).map(|a| a.record.vector),
                 Err(e) => Err(leitmotif::Error::Config {
@@ -106,7 +189,8 @@ fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), S
             |_, path, r| match r {
                 Ok(v) => entries.push((path.to_string_lossy().into_owned(), v.values)),
                 Err(e) => {
-                    eprintln!("leitmotif: {e}");
+                    let kind = e.kind().as_str();
+                    eprintln!("{}: {kind}: {e}", path.display());
                     failed += 1;
                 }
             },
@@ -116,7 +200,21 @@ fn gather(inputs: &[PathBuf], jobs: Option<usize>) -> Result<(Entries, usize), S
             failed += paths.len();
         }
     }
-    Ok((entries, failed))
+    Ok(Gathered {
+        entries,
+        failed,
+        settings: settings.into_iter().next().map(|(s, _)| s),
+    })
+}
+
+/// The analysis configuration of an index's vectors (the defaults when unknown).
+fn config_of(settings: Option<IndexSettings>) -> AnalysisConfig {
+    let mut config = AnalysisConfig::default();
+    if let Some(s) = settings {
+        config.sample_rate = s.sample_rate;
+        config.max_duration_s = s.max_duration_s.map(f64::from);
+    }
+    config
 }
 
 pub fn run(args: IndexArgs) -> i32 {
@@ -126,21 +224,23 @@ pub fn run(args: IndexArgs) -> i32 {
             output,
             jobs,
         } => {
-            let (entries, failed) = match gather(&inputs, jobs) {
+            let g = match gather(&inputs, jobs, &AnalysisConfig::default()) {
                 Ok(x) => x,
                 Err(e) => {
                     eprintln!("leitmotif: {e}");
                     return 1;
                 }
             };
+            let failed = g.failed;
             let t = std::time::Instant::now();
-            let index = match Index::build(entries) {
+            let mut index = match Index::build(g.entries) {
                 Ok(i) => i,
                 Err(e) => {
                     eprintln!("leitmotif: {e}");
                     return 1;
                 }
             };
+            index.set_settings(g.settings.as_ref().map(IndexSettings::of));
             if let Err(e) = index.save(&output) {
                 eprintln!("leitmotif: {e}");
                 return 1;
@@ -169,14 +269,33 @@ pub fn run(args: IndexArgs) -> i32 {
                     return 1;
                 }
             };
-            let (entries, failed) = match gather(&inputs, jobs) {
+            let g = match gather(&inputs, jobs, &config_of(idx.settings())) {
                 Ok(x) => x,
                 Err(e) => {
                     eprintln!("leitmotif: {e}");
                     return 1;
                 }
             };
-            let added = match idx.add(entries) {
+            let failed = g.failed;
+            let new = g.settings.as_ref().map(IndexSettings::of);
+            match (idx.settings(), new) {
+                (Some(a), Some(b)) if a.fingerprint != b.fingerprint => {
+                    eprintln!(
+                        "leitmotif: {}",
+                        SimilarityError::MixedSettings {
+                            what: format!(
+                                "{} and the new vectors ({})",
+                                index.display(),
+                                g.settings.map(|s| s.describe()).unwrap_or_default()
+                            )
+                        }
+                    );
+                    return 1;
+                }
+                (None, Some(_)) if idx.is_empty() => idx.set_settings(new),
+                _ => {}
+            }
+            let added = match idx.add(g.entries) {
                 Ok(n) => n,
                 Err(e) => {
                     eprintln!("leitmotif: {e}");
@@ -195,8 +314,17 @@ pub fn run(args: IndexArgs) -> i32 {
             if failed > 0 { 1 } else { 0 }
         }
         IndexCommand::Export { index, output } => {
+            // a device such as /dev/null or /dev/stdout: JSON Lines unless its name says else
+            let special = leitmotif::output::is_special(&output).then_some(Format::Jsonl);
+            let Some(format) = Format::of(&output).or(special) else {
+                eprintln!(
+                    "leitmotif: {}: unknown export format; the extension must be one of {FORMAT_EXTENSIONS}",
+                    output.display()
+                );
+                return 2;
+            };
             let r = Index::load(&index)
-                .and_then(|idx| parquet::export(&idx, &output).map(|_| idx.len()));
+                .and_then(|idx| export::export(&idx, &output, format).map(|_| idx.len()));
             match r {
                 Ok(n) => {
                     eprintln!("leitmotif: exported {n} vectors → {}", output.display());
@@ -219,6 +347,10 @@ pub fn run(args: IndexArgs) -> i32 {
                         "dim": idx.dim(),
                         "vectors": idx.len(),
                         "ivf_cells": idx.nlist(),
+                        "analysis": idx.settings().map(|st| serde_json::json!({
+                            "sample_rate": st.sample_rate,
+                            "max_duration_s": st.max_duration_s,
+                        })),
                     })
                 );
                 0

@@ -39,8 +39,8 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    // Panics inside decoders are caught per track and reported in the record; keep stderr clean.
-    std::panic::set_hook(Box::new(|_| {}));
+    // No global panic hook: a panic inside a decoder is caught per track and becomes an
+    // error record (Pipeline::analyze); any other panic must stay visible.
     match cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Schema(args) => schema::run(args),

@@ -1,7 +1,8 @@
 //! `leitmotif similar`: the k nearest tracks of each query.
 //!
-//! A query is a path stored in the index (its stored vector is used, and the track itself is
-//! left out of its neighbours) or an audio file (analysed on the fly). Output, in query
+//! A query is a path stored in the index, matched as written or as the same file by
+//! canonical path (its stored vector is used, and the track itself is left out of its
+//! neighbours), or an audio file (analysed on the fly, with the index's analysis settings). Output, in query
 //! order: a block per query, or with `--json` one line per query:
 //! `{"query": "...", "neighbors": [{"path": "...", "distance": 0.42}, ...]}`; a query that
 //! fails yields `{"query": "...", "error": {"kind": "...", "message": "..."}}` (text mode:
@@ -18,21 +19,22 @@ pub struct SimilarArgs {
     /// The index file (`leitmotif index build`).
     #[arg(long)]
     index: PathBuf,
-    /// Number of neighbours.
-    #[arg(short, default_value_t = 10)]
-    k: usize,
+    /// Number of neighbours (at least 1).
+    #[arg(short, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    k: u32,
     /// One JSON line per query.
     #[arg(long)]
     json: bool,
-    /// Group weights, e.g. `timbre=2,tempo=0.5` (repeatable; see `leitmotif schema`).
+    /// Group weights replacing the defaults, e.g. `timbre=6,tempo=0.5` (timbre doubled from
+    /// its default 3; repeatable; see `leitmotif schema`).
     #[arg(long, value_name = "GROUP=W,...")]
     weight: Vec<String>,
     /// Approximate search (IVF) instead of the exact flat scan.
     #[arg(long)]
     approx: bool,
     /// IVF cells probed per query with --approx (default: nlist/16, at least 8).
-    #[arg(long)]
-    nprobe: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    nprobe: Option<u32>,
     /// Weight every dimension alike instead of balancing groups (for evaluation).
     #[arg(long, hide = true)]
     unbalanced: bool,
@@ -104,6 +106,7 @@ pub fn run(args: SimilarArgs) -> i32 {
         SearchMode::Approx {
             nprobe: args
                 .nprobe
+                .map(|n| n as usize)
                 .unwrap_or_else(|| ivf::default_nprobe(index.nlist())),
         }
     } else {
@@ -115,7 +118,13 @@ pub fn run(args: SimilarArgs) -> i32 {
             args.index.display()
         );
     }
-    let k = args.k;
+    let k = args.k as usize;
+    // queries given as audio are analysed with the settings of the index's vectors
+    let mut config = AnalysisConfig::default();
+    if let Some(st) = index.settings() {
+        config.sample_rate = st.sample_rate;
+        config.max_duration_s = st.max_duration_s.map(f64::from);
+    }
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -123,11 +132,12 @@ pub fn run(args: SimilarArgs) -> i32 {
     });
     let answer = |pipeline: &mut Option<Pipeline>, q: &Path| -> Answer {
         let qs = q.to_string_lossy();
-        let (qz, skip) = if let Some(id) = index.find(&qs) {
+        let stored = index.find(&qs).or_else(|| index.find_canonical(q));
+        let (qz, skip) = if let Some(id) = stored {
             (index.z_vector(id).to_vec(), Some(id))
         } else {
             if pipeline.is_none() {
-                match Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()) {
+                match Pipeline::new(config.clone(), FeatureOptions::default()) {
                     Ok(p) => *pipeline = Some(p),
                     Err(e) => {
                         return Answer::Failed {

@@ -181,8 +181,8 @@ impl FeatureExtractor {
     /// returns the summaries and, when kept, the per-frame matrices.
     pub fn finish(&mut self) -> (Features, Option<FrameMatrices>) {
         let n = self.frames;
-        let (shape, shape_rows) = self.spectral.finish();
         let (contrast, contrast_rows) = self.contrast.finish();
+        let (spectral, shape_rows) = self.spectral.finish(contrast);
         let (mfcc, mel_rows, mfcc_rows) = self.mfcc.finish(&mut self.onset);
         let onset_env = self.onset.finish(n);
         let rhythm: RhythmResult = self.rhythm.analyze(&onset_env, self.sr, self.hop);
@@ -190,15 +190,7 @@ impl FeatureExtractor {
         let loudness = std::mem::take(&mut self.loudness).finish();
         let finite = |v: &[f32]| v.iter().map(|&x| finite_or_zero(x as f64)).collect();
         let features = Features {
-            spectral: SpectralSummary {
-                centroid: shape.centroid,
-                bandwidth: shape.bandwidth,
-                rolloff: shape.rolloff,
-                flatness: shape.flatness,
-                zcr: shape.zcr,
-                rms: shape.rms,
-                contrast,
-            },
+            spectral,
             mfcc,
             loudness,
             tempo: Tempo::from_result(&rhythm),

@@ -116,6 +116,15 @@ fn template() -> Value {
             serde_json::json!({"kind": "", "message": ""}),
         );
     }
+    let settings = crate::output::settings::Settings {
+        sample_rate: 1,
+        n_fft: 1,
+        hop_length: 1,
+        max_duration_s: Some(0.5),
+        stages: String::new(),
+        vector_schema: 1,
+    };
+    crate::output::settings::attach(&mut v, &settings);
     v
 }
 

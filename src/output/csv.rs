@@ -27,6 +27,12 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
+/// The header line (no newline): the column names, quoted where needed.
+pub fn header_line(cols: &[Column]) -> String {
+    let header: Vec<String> = cols.iter().map(|c| quote(&c.name)).collect();
+    header.join(",")
+}
+
 /// Writes the CSV row of one record.
 pub fn write_row(out: &mut impl Write, cols: &[Column], record: &Value) -> io::Result<()> {
     let flat: std::collections::HashMap<String, Value> = flatten(record).into_iter().collect();
@@ -40,8 +46,7 @@ pub fn write_csv_from_journal(journal: &Path, path: &Path) -> io::Result<usize> 
     let mut rows = 0;
     write_atomically(path, |f| {
         let mut out = BufWriter::new(f);
-        let header: Vec<String> = cols.iter().map(|c| quote(&c.name)).collect();
-        writeln!(out, "{}", header.join(","))?;
+        writeln!(out, "{}", header_line(&cols))?;
         for line in BufReader::new(std::fs::File::open(journal)?).lines() {
             if let Ok(v) = serde_json::from_str::<Value>(&line?) {
                 write_row(&mut out, &cols, &v)?;

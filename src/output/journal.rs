@@ -3,8 +3,9 @@
 //! Records are appended as JSON Lines, one `write` per record followed by a flush, so a run
 //! killed at any point (even `kill -9`) keeps every finished record; at most the last line
 //! is partial. Opening with `resume` reads the records already there, cuts a partial or
-//! unparsable last line, and reports which inputs are done, matched by path, size and
-//! modification time. For `.jsonl` output the journal is the output file itself; CSV and
+//! unparsable last line, and reports which inputs are done, matched by canonical path
+//! (`../x/a.flac` and `/home/me/x/a.flac` are the same track), size and modification time,
+//! and which analysis settings the records were made with. For `.jsonl` output the journal is the output file itself; CSV and
 //! Parquet are converted from it at the end of the run.
 
 use std::collections::HashSet;
@@ -15,20 +16,30 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::record::FileStamp;
+use super::settings::Settings;
 
-/// Key identifying an input already analysed: path as written, size, mtime bits.
+/// Key identifying an input already analysed: canonical path (the path as written when it
+/// cannot be resolved), size, mtime bits.
 pub type DoneKey = (String, u64, u64);
+
+/// The canonical form of a path for matching (`fs::canonicalize`, else the text as given).
+pub fn canonical(path: &str) -> String {
+    std::fs::canonicalize(path)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| path.to_string())
+}
 
 /// The key of an input file (`None` when it cannot be stat'ed).
 pub fn done_key(path: &str, stamp: Option<FileStamp>) -> Option<DoneKey> {
-    stamp.map(|s| (path.to_string(), s.size, s.mtime.to_bits()))
+    stamp.map(|s| (canonical(path), s.size, s.mtime.to_bits()))
 }
 
-fn key_of(v: &Value) -> Option<DoneKey> {
+/// The key of a record already written.
+pub fn key_of(v: &Value) -> Option<DoneKey> {
     let path = v.get("path")?.as_str()?;
     let size = v.get("file_size")?.as_u64()?;
     let mtime = v.get("file_mtime")?.as_f64()?;
-    Some((path.to_string(), size, mtime.to_bits()))
+    Some((canonical(path), size, mtime.to_bits()))
 }
 
 /// What a resumed journal already holds.
@@ -40,6 +51,23 @@ pub struct ResumeState {
     pub records: usize,
     /// Bytes of a partial last line that were cut off.
     pub repaired_bytes: u64,
+    /// The distinct analysis settings of the records (records without any are not counted).
+    pub settings: Vec<Settings>,
+}
+
+impl ResumeState {
+    /// Notes one record already written.
+    pub fn note(&mut self, v: &Value) {
+        if let Some(k) = key_of(v) {
+            self.done.insert(k);
+        }
+        if let Some(s) = Settings::of_record(v)
+            && !self.settings.contains(&s)
+        {
+            self.settings.push(s);
+        }
+        self.records += 1;
+    }
 }
 
 /// An append-only JSON Lines journal.
@@ -50,8 +78,9 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (creating) `path`. With `resume`, keeps complete records and cuts a partial
-    /// last line; without, starts empty.
+    /// Opens (creating) `path`. With `resume`, keeps complete records and cuts a partial or
+    /// damaged last line (what `kill -9` or a crash leaves); a damaged line followed by more
+    /// records is an `InvalidData` error, nothing is cut. Without `resume`, starts empty.
     pub fn open(path: &Path, resume: bool) -> io::Result<(Self, ResumeState)> {
         let mut state = ResumeState::default();
         if !resume {
@@ -73,27 +102,39 @@ impl Journal {
         let mut good_end = 0u64;
         {
             let mut reader = BufReader::new(&mut file);
-            let mut line = String::new();
+            let mut line = Vec::new();
             let mut pos = 0u64;
             loop {
                 line.clear();
-                let n = reader.read_line(&mut line)?;
+                let n = reader.read_until(b'\n', &mut line)?;
                 if n == 0 {
                     break;
                 }
                 pos += n as u64;
-                if !line.ends_with('\n') {
+                if line.last() != Some(&b'\n') {
                     break; // partial last line
                 }
-                match serde_json::from_str::<Value>(line.trim_end()) {
+                match serde_json::from_slice::<Value>(&line) {
                     Ok(v) => {
-                        if let Some(k) = key_of(&v) {
-                            state.done.insert(k);
-                        }
-                        state.records += 1;
+                        state.note(&v);
                         good_end = pos;
                     }
-                    Err(_) => break, // a damaged line: drop it and everything after
+                    Err(e) => {
+                        // a damaged last line is cut like a partial one; a damaged line with
+                        // records after it was not left by a killed run: refuse to cut them
+                        let mut rest = [0u8; 1];
+                        if std::io::Read::read(&mut reader, &mut rest)? > 0 {
+                            return Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                format!(
+                                    "line {} is not a JSON record ({e}) and records follow it; \
+                                     fix or remove that line",
+                                    state.records + 1
+                                ),
+                            ));
+                        }
+                        break;
+                    }
                 }
             }
             state.repaired_bytes = file_len(reader.get_ref())?.saturating_sub(good_end);

@@ -25,7 +25,42 @@ pub mod jsonl;
 pub mod npz;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod read;
 pub mod record;
+pub mod settings;
+pub mod table;
 
+pub use crate::atomic::{is_special, sync_parent, write_atomically};
 pub use jsonl::JsonlWriter;
 pub use record::{FileStamp, record_line, record_value};
+pub use settings::Settings;
+
+use std::path::Path;
+
+/// A tabular or line output format, chosen by a file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines (`.jsonl`, `.ndjson`).
+    Jsonl,
+    /// CSV (`.csv`).
+    Csv,
+    /// Parquet (`.parquet`, `.pq`).
+    Parquet,
+}
+
+/// The extensions [`Format::of`] knows, for usage messages.
+pub const FORMAT_EXTENSIONS: &str = ".jsonl (or .ndjson), .csv, .parquet (or .pq)";
+
+impl Format {
+    /// The format named by `path`'s extension (case-insensitive); `None` for any other
+    /// extension or none.
+    pub fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "csv" => Some(Format::Csv),
+            "parquet" | "pq" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+}

@@ -32,27 +32,54 @@ fn by_feature(rows: &[f32], n: usize, dim: usize) -> Array2<f32> {
     a
 }
 
-/// The `.npz` name for a track: its path with separators replaced, so that tracks with the
-/// same file name in different folders do not collide.
-pub fn npz_name(track: &Path) -> String {
-    let s: String = track
-        .to_string_lossy()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
+/// The folder, under the frames directory, that holds tracks given by an absolute path or a
+/// path leaving the working directory (`..`); see [`npz_relative_path`].
+pub const ABSOLUTE_DIR: &str = "@abs";
+
+/// Where a track's `.npz` goes, relative to the frames directory: the input tree mirrored,
+/// so names are unique and reversible. A relative path without `..` maps to itself plus
+/// `.npz` (`coll/a/b_c.wav` → `coll/a/b_c.wav.npz`); any other path (absolute, with `..`,
+/// or starting with a folder named [`ABSOLUTE_DIR`]) maps to `@abs/` plus its canonical
+/// absolute path (`/data/x.flac` → `@abs/data/x.flac.npz`); standard input (`-`) maps to
+/// `-.npz`.
+pub fn npz_relative_path(track: &Path) -> PathBuf {
+    use std::path::Component;
+    if track.as_os_str() == "-" {
+        return PathBuf::from("-.npz");
+    }
+    let mut rel = PathBuf::new();
+    let mut plain = true;
+    for c in track.components() {
+        match c {
+            Component::Normal(p) => rel.push(p),
+            Component::CurDir => {}
+            _ => plain = false,
+        }
+    }
+    let first_is_abs = rel
+        .components()
+        .next()
+        .is_some_and(|c| c.as_os_str() == ABSOLUTE_DIR);
+    if !plain || first_is_abs || rel.as_os_str().is_empty() {
+        let canonical = std::fs::canonicalize(track).unwrap_or_else(|_| track.to_path_buf());
+        rel = PathBuf::from(ABSOLUTE_DIR);
+        for c in canonical.components() {
+            if let Component::Normal(p) = c {
+                rel.push(p);
             }
-        })
-        .collect();
-    format!("{}.npz", s.trim_start_matches(['.', '_']))
+        }
+    }
+    let mut name = rel.into_os_string();
+    name.push(".npz");
+    PathBuf::from(name)
 }
 
-/// Writes `m` to `dir/<npz_name(track)>` atomically; returns the final path.
+/// Writes `m` to `dir/<npz_relative_path(track)>` atomically; returns the final path.
 pub fn write_npz(dir: &Path, track: &Path, m: &FrameMatrices) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(npz_name(track));
+    let path = dir.join(npz_relative_path(track));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
     write_atomically(&path, |file| {
         let mut npz = NpzWriter::new(BufWriter::new(file));
         let n = m.n_frames;
@@ -82,4 +109,30 @@ pub fn write_npz(dir: &Path, track: &Path, m: &FrameMatrices) -> io::Result<Path
         npz.finish().map_err(io_err)?.flush()
     })?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_mirror_the_tree_and_do_not_collide() {
+        let a = npz_relative_path(Path::new("coll/a/b_c.wav"));
+        let b = npz_relative_path(Path::new("coll/a_b/c.wav"));
+        assert_eq!(a, PathBuf::from("coll/a/b_c.wav.npz"));
+        assert_eq!(b, PathBuf::from("coll/a_b/c.wav.npz"));
+        assert_eq!(
+            npz_relative_path(Path::new("./x.wav")),
+            PathBuf::from("x.wav.npz")
+        );
+        assert_eq!(
+            npz_relative_path(Path::new("/nonexistent/x.wav")),
+            PathBuf::from("@abs/nonexistent/x.wav.npz")
+        );
+        assert!(npz_relative_path(Path::new("@abs/y.wav")).starts_with("@abs"));
+        assert_ne!(
+            npz_relative_path(Path::new("@abs/y.wav")),
+            PathBuf::from("@abs/y.wav.npz")
+        );
+    }
 }

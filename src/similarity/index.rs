@@ -12,7 +12,9 @@
 //! 28      4           nlist (IVF cells, ≥ 1)
 //! 32      8           n (vectors)
 //! 40      8           byte length of the path table
-//! 48      16          reserved (0)
+//! 48      8           analysis-settings fingerprint (0: unknown, an older index)
+//! 56      4           analysis sample rate in Hz (0: unknown)
+//! 60      4           analysed-duration limit in seconds, f32 (0: none)
 //! 64      4·dim       mean     (standardisation statistics, raw units)
 //!         4·dim       std
 //!         4·nlist·dim IVF centroids (z-score space)
@@ -37,6 +39,8 @@ use serde::Deserialize;
 use super::ivf::{self, Ivf};
 use super::kernel::{TopK, all_distances, scan};
 use super::{Metric, SimilarityError, Standardizer};
+use crate::output::read::for_each_record;
+use crate::output::{Format, Settings};
 use crate::vector::{DIM, FeatureVector, SCHEMA_VERSION, schema_hash};
 
 /// Magic bytes at the start of an index file.
@@ -77,9 +81,34 @@ pub struct Index {
     z: Vec<f32>,
     ivf: Ivf,
     lookup: OnceLock<HashMap<String, u32>>,
+    canonical_lookup: OnceLock<HashMap<String, u32>>,
+    settings: Option<IndexSettings>,
 }
 
-/// One line of a features JSONL file, as far as the index needs it.
+/// The analysis settings of an index's vectors, stored in its header: queries given as
+/// audio are analysed with them, and vectors made with other settings are refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexSettings {
+    /// [`crate::output::Settings::fingerprint`] of the records' settings.
+    pub fingerprint: u64,
+    /// Analysis sample rate in Hz.
+    pub sample_rate: u32,
+    /// Analysed-duration limit in seconds, if any.
+    pub max_duration_s: Option<f32>,
+}
+
+impl IndexSettings {
+    /// The stored form of record settings.
+    pub fn of(s: &Settings) -> Self {
+        IndexSettings {
+            fingerprint: s.fingerprint(),
+            sample_rate: s.sample_rate,
+            max_duration_s: s.max_duration_s.map(|d| d as f32),
+        }
+    }
+}
+
+/// One record of a features file, as far as the index needs it.
 #[derive(Deserialize)]
 struct RecordLine {
     path: Option<String>,
@@ -87,11 +116,13 @@ struct RecordLine {
     error: Option<serde::de::IgnoredAny>,
 }
 
-/// Tracks read from a features file: `(path, vector)`, and the error records skipped.
+/// Tracks read from a features file: `(path, vector)`, the error records skipped, and the
+/// distinct analysis settings of the records.
 #[derive(Debug, Default)]
 pub struct Records {
     pub entries: Vec<(String, Vec<f32>)>,
     pub skipped: Vec<String>,
+    pub settings: Vec<Settings>,
 }
 
 /// Checks a vector against this build's schema.
@@ -116,48 +147,62 @@ pub fn check_vector(v: &FeatureVector, what: &str) -> Res<()> {
     Ok(())
 }
 
-/// Reads the `vector` of every record of a `leitmotif extract` JSONL file. Error records are
-/// skipped (listed in `skipped`); a record without a vector or with another schema version
-/// is an error.
+/// Reads the `vector` of every record of a `leitmotif extract` output: JSON Lines, CSV or
+/// Parquet by extension (anything else is read as JSON Lines), or an `index export` file.
+/// Error records are skipped (listed in `skipped`); a record without a vector or with
+/// another schema version is an error.
 pub fn read_records(path: &Path) -> Res<Records> {
-    let text = fs::read_to_string(path).map_err(|e| SimilarityError::Io {
-        path: path.into(),
-        source: e,
-    })?;
+    let format = Format::of(path).unwrap_or(Format::Jsonl);
     let mut out = Records::default();
-    for (i, line) in text.lines().enumerate() {
-        let line_no = i + 1;
-        if line.trim().is_empty() {
-            continue;
+    let mut failure: Option<SimilarityError> = None;
+    let mut line_no = 0usize;
+    let result = for_each_record(path, format, |v| {
+        line_no += 1;
+        if let Some(s) = Settings::of_record(&v)
+            && !out.settings.contains(&s)
+        {
+            out.settings.push(s);
         }
-        let rec: RecordLine = serde_json::from_str(line).map_err(|e| SimilarityError::Record {
+        let record_error = |cause: String| SimilarityError::Record {
             path: path.into(),
             line: line_no,
-            cause: format!("not a leitmotif record: {e}"),
-        })?;
+            cause,
+        };
+        let rec: RecordLine = match serde_json::from_value(v) {
+            Ok(r) => r,
+            Err(e) => {
+                failure = Some(record_error(format!("not a leitmotif record: {e}")));
+                return Err(std::io::Error::other("bad record"));
+            }
+        };
         let Some(p) = rec.path else {
-            return Err(SimilarityError::Record {
-                path: path.into(),
-                line: line_no,
-                cause: "record has no `path`".into(),
-            });
+            failure = Some(record_error("record has no `path`".into()));
+            return Err(std::io::Error::other("bad record"));
         };
         if rec.error.is_some() {
             out.skipped.push(p);
-            continue;
+            return Ok(());
         }
         let Some(v) = rec.vector else {
-            return Err(SimilarityError::Record {
-                path: path.into(),
-                line: line_no,
-                cause: format!(
-                    "record of {p} has no `vector` (extracted by an older leitmotif? re-run extract)"
-                ),
-            });
+            failure = Some(record_error(format!(
+                "record of {p} has no `vector` (extracted by an older leitmotif? re-run extract)"
+            )));
+            return Err(std::io::Error::other("bad record"));
         };
-        check_vector(&v, &format!("{}:{line_no} ({p})", path.display()))?;
+        if let Err(e) = check_vector(&v, &format!("{}:{line_no} ({p})", path.display())) {
+            failure = Some(e);
+            return Err(std::io::Error::other("bad record"));
+        }
         out.entries.push((p, v.values));
+        Ok(())
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
+    result.map_err(|e| SimilarityError::Io {
+        path: path.into(),
+        source: e,
+    })?;
     Ok(out)
 }
 
@@ -256,7 +301,20 @@ impl Index {
             z,
             ivf,
             lookup: OnceLock::new(),
+            canonical_lookup: OnceLock::new(),
+            settings: None,
         }
+    }
+
+    /// The analysis settings of the vectors, when known (indexes built from records that
+    /// carry them).
+    pub fn settings(&self) -> Option<IndexSettings> {
+        self.settings
+    }
+
+    /// Records the analysis settings of the vectors.
+    pub fn set_settings(&mut self, settings: Option<IndexSettings>) {
+        self.settings = settings;
     }
 
     /// Adds (or replaces, by path) tracks **without a rebuild**: the standardisation
@@ -310,6 +368,7 @@ impl Index {
         self.z = z;
         self.ivf.offsets = offsets;
         self.lookup = OnceLock::new();
+        self.canonical_lookup = OnceLock::new();
         Ok(entries.len())
     }
 
@@ -384,6 +443,27 @@ impl Index {
             .copied()
     }
 
+    /// Row id of the stored track that is the same file as `path` (compared by canonical
+    /// path, so `../lib/a.flac` finds `/home/me/lib/a.flac`); `None` when `path` cannot be
+    /// resolved or no stored path resolves to it. The stored paths are resolved once, on
+    /// the first call.
+    pub fn find_canonical(&self, path: &Path) -> Option<u32> {
+        let wanted = fs::canonicalize(path).ok()?;
+        self.canonical_lookup
+            .get_or_init(|| {
+                self.paths
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| {
+                        let c = fs::canonicalize(p).ok()?;
+                        Some((c.to_string_lossy().into_owned(), i as u32))
+                    })
+                    .collect()
+            })
+            .get(wanted.to_string_lossy().as_ref())
+            .copied()
+    }
+
     /// z-scores of a query vector, after checking its version.
     pub fn standardize(&self, v: &FeatureVector, what: &str) -> Res<Vec<f32>> {
         if v.version != self.schema_version {
@@ -410,6 +490,9 @@ impl Index {
         mode: SearchMode,
         skip: Option<u32>,
     ) -> Vec<Neighbor> {
+        if k == 0 {
+            return Vec::new();
+        }
         let mut top = TopK::new(k);
         let dim = self.dim;
         match mode {
@@ -468,6 +551,12 @@ impl Index {
             header[28..32].copy_from_slice(&(self.ivf.nlist as u32).to_le_bytes());
             header[32..40].copy_from_slice(&(self.paths.len() as u64).to_le_bytes());
             header[40..48].copy_from_slice(&path_bytes.to_le_bytes());
+            if let Some(st) = self.settings {
+                header[48..56].copy_from_slice(&st.fingerprint.to_le_bytes());
+                header[56..60].copy_from_slice(&st.sample_rate.to_le_bytes());
+                let max = st.max_duration_s.unwrap_or(0.0);
+                header[60..64].copy_from_slice(&max.to_le_bytes());
+            }
             w.write_all(&header)?;
             write_f32s(&mut w, &self.stats.mean)?;
             write_f32s(&mut w, &self.stats.std)?;
@@ -630,6 +719,12 @@ impl Index {
                 offsets,
             },
             lookup: OnceLock::new(),
+            canonical_lookup: OnceLock::new(),
+            settings: (u64_at(48) != 0).then(|| IndexSettings {
+                fingerprint: u64_at(48),
+                sample_rate: u32_at(56),
+                max_duration_s: Some(f32::from_bits(u32_at(60))).filter(|d| *d > 0.0),
+            }),
         })
     }
 }

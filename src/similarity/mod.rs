@@ -15,6 +15,7 @@
 //! itself (see [`crate::vector`](mod@crate::vector)), so the Euclidean distance between z-scores already
 //! respects their wrap-around.
 
+pub mod export;
 pub mod index;
 pub mod ivf;
 pub mod kernel;
@@ -60,8 +61,11 @@ pub enum SimilarityError {
     },
     /// A `--weight` argument names an unknown group or is malformed.
     Weight { cause: String },
-    /// Parquet export failed.
+    /// Export failed.
     Export { path: PathBuf, cause: String },
+    /// Vectors made with different analysis settings (sample rate, duration limit, …)
+    /// would be mixed in one index.
+    MixedSettings { what: String },
 }
 
 impl fmt::Display for SimilarityError {
@@ -104,6 +108,11 @@ impl fmt::Display for SimilarityError {
             SimilarityError::Export { path, cause } => {
                 write!(f, "{}: export failed: {cause}", path.display())
             }
+            SimilarityError::MixedSettings { what } => write!(
+                f,
+                "{what}: vectors made with different analysis settings cannot share an index \
+                 (re-extract with the same options)"
+            ),
         }
     }
 }

@@ -36,3 +36,19 @@ pub fn sine(f: f64, sr: u32, seconds: f64, amp: f32) -> Vec<f32> {
         .map(|i| amp * (2.0 * std::f64::consts::PI * f * i as f64 / sr as f64).sin() as f32)
         .collect()
 }
+
+/// A short test track: `seconds` of a 22.05 kHz mono float WAV, a tone of `hz` with a click
+/// every half second (so tempo, key and loudness have something to find). Distinct `hz`
+/// give distinct files.
+pub fn write_tone(path: &Path, hz: f32, seconds: f32) {
+    let sr = 22050u32;
+    let n = (seconds * sr as f32) as usize;
+    let samples: Vec<f32> = (0..n)
+        .map(|i| {
+            let t = i as f32 / sr as f32;
+            let click = if i % (sr as usize / 2) < 64 { 0.5 } else { 0.0 };
+            0.3 * (2.0 * std::f32::consts::PI * hz * t).sin() + click
+        })
+        .collect();
+    write_wav(path, sr, 1, &samples);
+}

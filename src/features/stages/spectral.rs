@@ -5,18 +5,8 @@
 use crate::dsp::Frame;
 use crate::features::spectral;
 use crate::features::zcr::Zcr;
-use crate::summary::{RunningStats, Stat};
-
-/// The six frame-scalar summaries (mean and population std over frames).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SpectralShape {
-    pub centroid: Stat,
-    pub bandwidth: Stat,
-    pub rolloff: Stat,
-    pub flatness: Stat,
-    pub zcr: Stat,
-    pub rms: Stat,
-}
+use crate::features::extractor::SpectralSummary;
+use crate::summary::{RunningStats, VecStat};
 
 /// Per-track state.
 #[derive(Debug, Default)]
@@ -92,19 +82,20 @@ impl SpectralStage {
         }
     }
 
-    /// The track's summaries and, when kept, its rows (centroid, bandwidth, roll-off,
-    /// flatness, ZCR, RMS); forgets the track.
-    pub fn finish(&mut self) -> (SpectralShape, [Vec<f32>; 6]) {
+    /// The track's summaries, completed with the contrast stage's, and, when kept, its rows
+    /// (centroid, bandwidth, roll-off, flatness, ZCR, RMS); forgets the track.
+    pub fn finish(&mut self, contrast: VecStat) -> (SpectralSummary, [Vec<f32>; 6]) {
         let t = std::mem::take(&mut self.track);
-        let shape = SpectralShape {
+        let summary = SpectralSummary {
             centroid: t.centroid.summary(),
             bandwidth: t.bandwidth.summary(),
             rolloff: t.rolloff.summary(),
             flatness: t.flatness.summary(),
             zcr: t.zcr.summary(),
             rms: t.rms.summary(),
+            contrast,
         };
-        (shape, t.kept)
+        (summary, t.kept)
     }
 
     /// Forgets the track.
