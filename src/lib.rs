@@ -37,6 +37,7 @@
 //! JSON Lines/CSV/NPZ output, similarity search) without clap, indicatif, parquet or arrow.
 //! The code is described in `ARCHITECTURE.md`.
 
+pub mod array;
 /// Declares a module that is public with the `internals` feature and crate-private without.
 macro_rules! internal_mod {
     ($(#[$m:meta])* $name:ident) => {

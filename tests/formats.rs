@@ -80,3 +80,33 @@ fn multichannel_and_extreme_rates() {
     assert_eq!(a.record.source.sample_rate, 8_000);
     assert_eq!(a.record.analysis.sample_rate, 22_050);
 }
+
+#[test]
+fn every_flac_coding_variant_decodes_completely() {
+    // tools/make_flac_fixtures.sh: 2 s (0.5 s of silence, 1 s of music, 0.5 s of noise) coded
+    // with every subframe type, channel assignment, wasted bits, 8/24 bits, LPC order 32, and
+    // in Ogg and MP4; `flac_fixed_only` adds 0.3 s of full-scale noise.
+    for (name, frames, rate) in [
+        ("flac_lvl0_fixed.flac", 88_200, 44_100),
+        ("flac_lvl12_left_side.flac", 88_200, 44_100),
+        ("flac_right_side.flac", 88_200, 44_100),
+        ("flac_lpc32_indep.flac", 88_200, 44_100),
+        ("flac_lpc32.flac", 88_200, 44_100),
+        ("flac_fixed_only.flac", 101_430, 44_100),
+        ("flac_s24_wasted_bits.flac", 88_200, 44_100),
+        ("flac_s8_stereo_16k.flac", 32_000, 16_000),
+        ("flac_in_ogg.oga", 88_200, 44_100),
+        ("flac_in_mp4.mp4", 88_200, 44_100),
+    ] {
+        let path = repo(&format!("tests/fixtures/formats/{name}"));
+        let mut d = leitmotif::audio::Decoder::open(&path).unwrap();
+        while d.next_chunk().unwrap().is_some() {}
+        assert_eq!(d.frames_decoded(), frames, "{name}");
+        assert_eq!(
+            (d.info().sample_rate, d.info().channels),
+            (rate, 2),
+            "{name}"
+        );
+        assert!(d.warnings().is_empty(), "{name}: {:?}", d.warnings());
+    }
+}

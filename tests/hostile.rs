@@ -214,3 +214,167 @@ fn the_cli_survives_a_folder_of_hostile_files() {
         }
     }
 }
+
+/// Runs `leitmotif extract` with default settings on `files`; the records, in input order.
+fn cli_records(files: &[PathBuf], dir: &Path) -> Vec<serde_json::Value> {
+    let out = dir.join("records.jsonl");
+    let _ = std::fs::remove_file(&out);
+    let status = Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+        .arg("extract")
+        .arg("-q")
+        .arg("-o")
+        .arg(&out)
+        .args(files)
+        .status()
+        .unwrap();
+    assert!(status.code().is_some(), "killed by a signal");
+    std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn warnings(record: &serde_json::Value) -> Vec<String> {
+    record["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn lufs(record: &serde_json::Value) -> f64 {
+    record["loudness"]["integrated_lufs"].as_f64().unwrap()
+}
+
+#[test]
+fn one_nan_sample_does_not_fail_the_track() {
+    // A 48 kHz float WAV (the rate that goes through rubato, which panicked on NaN): three
+    // seconds of a 440 Hz sine, once clean, once with one NaN, one +inf and one -inf sample.
+    let dir = tempfile::tempdir().unwrap();
+    let clean = common::sine(440.0, 48_000, 3.0, 0.5);
+    let mut bad = clean.clone();
+    bad[48_000] = f32::NAN;
+    bad[60_000] = f32::INFINITY;
+    bad[70_000] = f32::NEG_INFINITY;
+    let (a, b) = (dir.path().join("clean.wav"), dir.path().join("nan.wav"));
+    common::write_wav(&a, 48_000, 1, &clean);
+    common::write_wav(&b, 48_000, 1, &bad);
+    let records = cli_records(&[a, b], dir.path());
+    assert_eq!(records.len(), 2);
+    let (clean, bad) = (&records[0], &records[1]);
+    assert!(bad.get("error").is_none(), "{bad}");
+    assert!(warnings(clean).is_empty(), "{:?}", warnings(clean));
+    assert_eq!(
+        warnings(bad),
+        ["3 non-finite samples (NaN or infinity) replaced by 0"]
+    );
+    // Three zeroed samples in 144,000 change the loudness by ~1e-4 LU.
+    assert!(
+        (lufs(bad) - lufs(clean)).abs() < 1e-3,
+        "{} {}",
+        lufs(bad),
+        lufs(clean)
+    );
+}
+
+#[test]
+fn absurd_magnitudes_are_limited() {
+    // Ten samples of 3e38 in a 0.5-amplitude sine gave +769 LUFS. Limited to ±64 full scale
+    // they are ten loud clicks: −9.7 LUFS → −1.3 LUFS measured (K-weighting favours clicks).
+    let dir = tempfile::tempdir().unwrap();
+    let clean = common::sine(440.0, 48_000, 3.0, 0.5);
+    let mut loud = clean.clone();
+    for k in 0..10 {
+        loud[10_000 + 10_000 * k] = if k % 2 == 0 { 3e38 } else { -3e38 };
+    }
+    let (a, b) = (dir.path().join("clean.wav"), dir.path().join("loud.wav"));
+    common::write_wav(&a, 48_000, 1, &clean);
+    common::write_wav(&b, 48_000, 1, &loud);
+    let records = cli_records(&[a, b], dir.path());
+    let (clean, loud) = (&records[0], &records[1]);
+    assert!(loud.get("error").is_none(), "{loud}");
+    assert_eq!(
+        warnings(loud),
+        ["10 samples beyond ±64 full scale limited to it"]
+    );
+    let (l0, l1) = (lufs(clean), lufs(loud));
+    assert!(l1.is_finite() && l1 > l0 && l1 < 0.0, "{l0} → {l1}");
+}
+
+#[test]
+fn a_panic_inside_symphonia_is_an_invalid_stream() {
+    // tools/make_hostile_fixtures.py: a Vorbis setup header that trips an assert in
+    // symphonia-format-ogg 0.6.1 (mappings/vorbis.rs:728) while probing; docs/robustness.md.
+    let file = repo("tests/fixtures/hostile/vorbis_lookup1_assert.ogg");
+    let bytes = std::fs::read(&file).unwrap();
+    let probe = std::panic::catch_unwind(|| {
+        use symphonia::core::formats::FormatOptions;
+        use symphonia::core::formats::probe::Hint;
+        use symphonia::core::io::MediaSourceStream;
+        use symphonia::core::meta::MetadataOptions;
+        let mss = MediaSourceStream::new(
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            Default::default(),
+        );
+        let _ = symphonia::default::get_probe().probe(
+            &Hint::new(),
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        );
+    });
+    // When this fails, symphonia has fixed the bug: keep the file as a regression input.
+    assert!(probe.is_err(), "symphonia no longer panics on this file");
+    let e = analyze(&file).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidStream, "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let r = &cli_records(&[file], dir.path())[0];
+    assert_eq!(r["error"]["kind"], "invalid_stream", "{r}");
+}
+
+#[test]
+fn hostile_content_is_invalid_stream_not_io() {
+    // A CAF chunk claiming 2^63 − 1 bytes: the skip is a seek the OS refuses with EINVAL.
+    let file = repo("tests/fixtures/hostile/caf_huge_chunk.caf");
+    let dir = tempfile::tempdir().unwrap();
+    let r = &cli_records(&[file], dir.path())[0];
+    assert_eq!(r["error"]["kind"], "invalid_stream", "{r}");
+    // Mutated CAF files, as the fuzzer made them: never `io`.
+    let clean = std::fs::read(repo("tests/fixtures/formats/caf_pcm_s16_stereo_44k.caf")).unwrap();
+    let mut files = Vec::new();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..40 {
+        let mut bytes = clean[..8192].to_vec();
+        for _ in 0..4 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let k = (x as usize) % 200;
+            bytes[k] = (x >> 32) as u8;
+        }
+        let p = dir.path().join(format!("m{i}.caf"));
+        std::fs::write(&p, bytes).unwrap();
+        files.push(p);
+    }
+    for r in cli_records(&files, dir.path()) {
+        assert_ne!(r["error"]["kind"], "io", "{r}");
+        assert_ne!(r["error"]["kind"], "internal", "{r}");
+    }
+}
+
+#[test]
+fn the_flac_bomb_decodes_at_full_speed() {
+    // tools/make_hostile_fixtures.py: 97 KB of valid FLAC that decode to 120 h of 1 kHz
+    // silence (432 million samples). Decoding alone must not be what makes it expensive:
+    // docs/robustness.md measures ≈ 3 s; 60 s is the budget for the whole CLI run.
+    let file = repo("tests/fixtures/hostile/flac_bomb_120h.flac");
+    let started = Instant::now();
+    let mut d = leitmotif::audio::Decoder::open(&file).unwrap();
+    while d.next_chunk().unwrap().is_some() {}
+    assert_eq!(d.frames_decoded(), 65_535 * 6_592);
+    assert!(d.warnings().is_empty(), "{:?}", d.warnings());
+    let secs = started.elapsed().as_secs_f64();
+    assert!(secs < 60.0, "decoding 120 h took {secs:.1} s");
+}

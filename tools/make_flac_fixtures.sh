@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# FLAC fixtures for tests/own_decoders.rs (the own FLAC decoder against symphonia's), made once
+# FLAC fixtures for tests/formats.rs (every FLAC coding variant decodes completely), made once
 # with ffmpeg's and the reference `flac` encoder (committed). Together they cover every
 # subframe type (constant: the silent opening; verbatim: white noise at level 0; fixed orders
 # 0-4; LPC orders up to 32), every channel assignment, wasted bits, 8/16/24 bits, mono, 5.1.

@@ -16,6 +16,7 @@
 
 use super::alac_simd;
 use super::bits::{Bits, Cache};
+use super::packet::PacketError;
 
 /// The `ALACSpecificConfig` ("magic cookie") fields the decoder needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ struct Coder {
 /// Decodes `out.len()` residuals (the adaptive Golomb coder with zero runs). On x86-64 CPUs
 /// with LZCNT and BMI2 the same code is compiled for them (the leading-zero counts sit on
 /// the loop's dependency chain; `bsr` takes 3–4 cycles, `lzcnt` one).
-fn residuals(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), String> {
+fn residuals(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), PacketError> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("lzcnt") && std::arch::is_x86_feature_detected!("bmi2") {
         // SAFETY: the features were detected just above.
@@ -109,12 +110,12 @@ fn residuals(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), Stri
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "lzcnt,bmi2")]
-fn residuals_lzcnt(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), String> {
+fn residuals_lzcnt(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), PacketError> {
     residuals_body(r, out, coder)
 }
 
 #[inline(always)]
-fn residuals_body(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), String> {
+fn residuals_body(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(), PacketError> {
     let Coder { mb0, pb, kb, bits } = coder;
     let n = out.len();
     let limit = r.data.len() * 8;
@@ -147,7 +148,7 @@ fn residuals_body(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(),
             let k = mb.leading_zeros() - 24 + ((mb + 16) >> 6);
             let zeros = r.golomb(((1u32 << k) - 1) & wb, k, 16) as usize;
             if zeros > n - c {
-                return Err("zero run beyond the frame".into());
+                return Err(PacketError::corrupt("zero run beyond the frame"));
             }
             out[c..c + zeros].fill(0);
             c += zeros;
@@ -157,7 +158,7 @@ fn residuals_body(r: &mut Bits<'_>, out: &mut [i32], coder: Coder) -> Result<(),
             mb = 0;
         }
         if r.pos() > limit {
-            return Err("truncated packet (residuals)".into());
+            return Err(PacketError::corrupt("truncated packet (residuals)"));
         }
     }
     r_bits.pos = r.pos();
@@ -417,7 +418,7 @@ impl AlacDecoder {
 
     /// Decodes one packet into interleaved f32 `out` (replacing its contents). A mono stream
     /// holds one single-channel element per packet, a stereo one a channel pair.
-    pub fn decode(&mut self, packet: &[u8], out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn decode(&mut self, packet: &[u8], out: &mut Vec<f32>) -> Result<(), PacketError> {
         out.clear();
         let mut r = Bits {
             data: packet,
@@ -426,16 +427,18 @@ impl AlacDecoder {
         let pair = self.cfg.channels == 2;
         loop {
             if r.overrun() {
-                return Err("truncated packet".into());
+                return Err(PacketError::corrupt("truncated packet"));
             }
             match r.read(3) {
                 tag @ (0 | 1 | 3) => {
                     if (tag == 1) != pair {
-                        return Err("element layout differs from the stream's channels".into());
+                        return Err(PacketError::corrupt(
+                            "element layout differs from the stream's channels",
+                        ));
                     }
                     let e = self.element(&mut r, pair)?;
                     if r.overrun() {
-                        return Err("truncated packet".into());
+                        return Err(PacketError::corrupt("truncated packet"));
                     }
                     self.emit(&e, out);
                     return Ok(());
@@ -462,23 +465,23 @@ impl AlacDecoder {
                     }
                     r.skip(8 * count);
                 }
-                7 => return Err("packet without audio".into()),
-                _ => return Err("unsupported ALAC element (CCE/PCE)".into()),
+                7 => return Err(PacketError::corrupt("packet without audio")),
+                _ => return Err(PacketError::corrupt("unsupported ALAC element (CCE/PCE)")),
             }
         }
     }
 
     /// Decodes one SCE/LFE (`pair` false) or CPE into `self.ch` (and `self.low`).
-    fn element(&mut self, r: &mut Bits<'_>, pair: bool) -> Result<Element, String> {
+    fn element(&mut self, r: &mut Bits<'_>, pair: bool) -> Result<Element, PacketError> {
         let cfg = self.cfg;
         r.skip(4); // element instance tag
         if r.read(12) != 0 {
-            return Err("bad element header".into());
+            return Err(PacketError::corrupt("bad element header"));
         }
         let h = r.read(4);
         let (partial, shifted_bytes, escape) = (h >> 3 == 1, (h >> 1) & 3, h & 1 == 1);
         if shifted_bytes == 3 {
-            return Err("bad shift in element header".into());
+            return Err(PacketError::corrupt("bad shift in element header"));
         }
         let frames = if partial {
             r.read(32)
@@ -486,7 +489,9 @@ impl AlacDecoder {
             cfg.frame_length
         };
         if frames > cfg.frame_length {
-            return Err("frame longer than the stream's frame length".into());
+            return Err(PacketError::corrupt(
+                "frame longer than the stream's frame length",
+            ));
         }
         let frames = frames as usize;
         let nch = 1 + pair as usize;
@@ -512,13 +517,13 @@ impl AlacDecoder {
         }
         let shift = shifted_bytes * 8;
         if shift >= bd {
-            return Err("shift exceeds the bit depth".into());
+            return Err(PacketError::corrupt("shift exceeds the bit depth"));
         }
         let chan_bits = bd - shift + pair as u32;
         let mix_bits = r.read(8);
         let mix_res = r.read_signed(8);
         if mix_bits >= 32 {
-            return Err("bad mixing shift".into());
+            return Err(PacketError::corrupt("bad mixing shift"));
         }
         let mut params = [channel_params(r), Channel::NONE];
         if pair {

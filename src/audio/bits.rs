@@ -1,4 +1,4 @@
-//! MSB-first bit readers over one packet, shared by the ALAC and FLAC decoders: [`Bits`] for
+//! MSB-first bit readers over one ALAC packet: [`Bits`] for
 //! headers (position in memory, any read), [`Cache`] for residual loops (the next 56–64 bits
 //! in a register).
 
@@ -123,13 +123,6 @@ impl<'a> Cache<'a> {
         let v = ((self.buf >> 1) >> (63 - n)) as u32;
         self.consume(n);
         v
-    }
-
-    /// Reads `1 ≤ n ≤ 32` bits as a signed two's-complement value.
-    #[inline(always)]
-    pub fn read_signed(&mut self, n: u32) -> i32 {
-        let v = self.read(n);
-        (v.wrapping_shl(32 - n) as i32).wrapping_shr(32 - n)
     }
 
     /// Drops `n < 64` bits (at most `bits`).

@@ -1,10 +1,10 @@
 //! Decoding: any supported file → interleaved f32 chunks at the source sample rate.
 //!
-//! Containers and codecs are handled by symphonia 0.6 (every format and codec feature enabled);
-//! Ogg Opus, which symphonia cannot decode, goes through [`super::opus::OggOpusReader`]; mono
-//! and stereo ALAC up to 24 bits is demuxed by symphonia and decoded by
-//! [`super::alac::AlacDecoder`], and interleaved 16-bit PCM packets are converted to f32
-//! directly (both bit-identical to symphonia's decoders, `tests/own_decoders.rs`, and faster).
+//! symphonia 0.6 demuxes every container (every format and codec feature enabled). Each track
+//! is decoded through one [`PacketDecoder`]: mono and stereo ALAC up to 24 bits by the own
+//! [`AlacDecoder`] (bit-identical to symphonia's and 1.8× faster end to end, docs/decoders.md),
+//! everything else by the codec registry of [`super::opus::codecs`]: symphonia's decoders plus
+//! the libopus-based Opus decoder.
 //!
 //! # Corrupt-data policy
 //! - A packet that fails to decode (`DecodeError`) is skipped, counted, and reported as a
@@ -13,6 +13,14 @@
 //!   (`truncated`); before any audio was decoded it fails the track.
 //! - More than [`MAX_CONSECUTIVE_ERRORS`] failures in a row fail the track (nothing more can be
 //!   decoded), unless audio was already decoded, in which case the stream ends with a warning.
+//! - A panic inside symphonia (third-party code parsing hostile bytes) is caught where it
+//!   happens: the stream is undecodable ([`Error::InvalidStream`]), or truncated with a warning
+//!   if audio was already decoded.
+//! - I/O errors that the content provokes (a seek to an absurd offset) are
+//!   [`Error::InvalidStream`], not [`Error::Io`].
+//! - Samples leave the decoder finite and within ±[`MAX_SAMPLE_MAGNITUDE`]: NaN and infinities
+//!   become 0, larger magnitudes are limited, each with one warning that counts them.
+//! - A chained Ogg stream goes on with the next link when it keeps the rate and channel count.
 //!
 //! # Gapless
 //! symphonia trims encoder delay and padding when the container says so (LAME/Xing headers in
@@ -22,23 +30,20 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use symphonia::core::codecs::audio::well_known::{
-    CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_PCM_S16BE, CODEC_ID_PCM_S16LE,
-};
-use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::well_known::CODEC_ID_ALAC;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::packet::Packet;
 
 use super::alac::{AlacConfig, AlacDecoder};
-use super::flac::FlacDecoder;
-use super::opus::{OggOpusReader, OpusError};
+use super::packet::{PacketDecoder, PacketError, Symphonia};
 use crate::error::{Error, Result};
 
 /// Lowest source sample rate accepted, in Hz.
@@ -76,86 +81,9 @@ enum Inner {
     /// Demuxed by symphonia, decoded by `codec`.
     Demuxed {
         format: Box<dyn FormatReader>,
-        codec: Codec,
+        codec: Box<dyn PacketDecoder>,
         track_id: u32,
     },
-    Opus(Box<OggOpusReader>),
-}
-
-/// The decoder of a symphonia-demuxed stream.
-enum Codec {
-    Symphonia(Box<dyn AudioDecoder>),
-    /// Mono/stereo ALAC up to 24 bits: [`AlacDecoder`].
-    Alac(Box<AlacDecoder>),
-    /// FLAC up to 24 bits: [`FlacDecoder`].
-    Flac(Box<FlacDecoder>),
-    /// Interleaved 16-bit PCM (WAV, AIFF, CAF, …): packets converted straight to f32, as
-    /// symphonia does (`x / 32768`) but without its planar buffer in between.
-    Pcm16 {
-        big_endian: bool,
-        channels: usize,
-        rate: u32,
-    },
-}
-
-impl Codec {
-    /// Decodes `packet` into `buf`: its channel count and rate, or the step to report.
-    fn decode(
-        &mut self,
-        packet: &Packet,
-        buf: &mut Vec<f32>,
-    ) -> std::result::Result<(usize, u32), Step> {
-        match self {
-            Codec::Pcm16 {
-                big_endian,
-                channels,
-                rate,
-            } => {
-                let frame = 2 * *channels;
-                let data = &packet.data[..packet.data.len() / frame * frame];
-                buf.clear();
-                let to_f32 = |v: i16| v as f32 / 32_768.0;
-                if *big_endian {
-                    buf.extend(
-                        data.chunks_exact(2)
-                            .map(|b| to_f32(i16::from_be_bytes([b[0], b[1]]))),
-                    );
-                } else {
-                    buf.extend(
-                        data.chunks_exact(2)
-                            .map(|b| to_f32(i16::from_le_bytes([b[0], b[1]]))),
-                    );
-                }
-                Ok((*channels, *rate))
-            }
-            Codec::Flac(d) => d
-                .decode(&packet.data, buf)
-                .map_err(|cause| Step::BadPacket(format!("flac: {cause}"))),
-            Codec::Alac(d) => match d.decode(&packet.data, buf) {
-                Ok(()) => Ok((d.channels(), d.sample_rate())),
-                Err(cause) => Err(Step::BadPacket(format!("alac: {cause}"))),
-            },
-            Codec::Symphonia(d) => match d.decode(packet) {
-                Ok(audio) => {
-                    let spec = audio.spec();
-                    let channels = spec.channels().count();
-                    let rate = spec.rate();
-                    if channels == 0 {
-                        return Err(Step::Fatal("decoded audio has 0 channels".into()));
-                    }
-                    audio.copy_to_vec_interleaved(buf);
-                    Ok((channels, rate))
-                }
-                Err(SymError::DecodeError(msg)) => Err(Step::BadPacket(msg.to_string())),
-                Err(SymError::IoError(e)) => Err(Step::BadPacket(e.to_string())),
-                Err(SymError::ResetRequired) => {
-                    d.reset();
-                    Err(Step::Skip)
-                }
-                Err(e) => Err(Step::Fatal(e.to_string())),
-            },
-        }
-    }
 }
 
 /// A streaming decoder over one file. Holds one packet's worth of samples at a time.
@@ -166,6 +94,10 @@ pub struct Decoder {
     buf: Vec<f32>,
     warnings: Vec<String>,
     corrupt_packets: usize,
+    /// Non-finite samples replaced by 0.
+    non_finite: u64,
+    /// Samples limited to ±[`MAX_SAMPLE_MAGNITUDE`].
+    limited: u64,
     frames_decoded: u64,
     next_pts: Option<i64>,
     deadline: Option<(Instant, f64)>,
@@ -201,11 +133,6 @@ pub(crate) fn check_params(path: &Path, rate: u32, channels: usize) -> Result<()
     Ok(())
 }
 
-/// True when the first bytes are an Ogg page whose first packet is an `OpusHead`.
-fn is_ogg_opus(head: &[u8]) -> bool {
-    head.starts_with(b"OggS") && head.windows(8).take(120).any(|w| w == b"OpusHead")
-}
-
 impl Decoder {
     /// Opens and probes `path`. Fails when no format or codec fits, or the stream declares
     /// parameters outside the supported ranges.
@@ -234,29 +161,7 @@ impl Decoder {
         source
             .seek(SeekFrom::Start(0))
             .map_err(|e| Error::io(path, e))?;
-        let mut head = [0u8; 128];
-        let n = read_up_to(&mut source, &mut head).map_err(|e| Error::io(path, e))?;
-        source
-            .seek(SeekFrom::Start(0))
-            .map_err(|e| Error::io(path, e))?;
-        let source = Source { inner: source, len };
-        if is_ogg_opus(&head[..n]) {
-            return Self::open_opus(path, source);
-        }
-        Self::open_symphonia(path, source)
-    }
-
-    fn open_opus(path: &Path, file: Source) -> Result<Self> {
-        let reader = OggOpusReader::new(Box::new(std::io::BufReader::new(file)))
-            .map_err(|e| opus_err(path, e))?;
-        let info = SourceInfo {
-            container: "ogg".into(),
-            codec: "opus".into(),
-            sample_rate: reader.sample_rate(),
-            channels: reader.channels(),
-        };
-        check_params(path, info.sample_rate, info.channels)?;
-        Ok(Self::with(path, info, Inner::Opus(Box::new(reader))))
+        Self::open_symphonia(path, Source { inner: source, len })
     }
 
     fn open_symphonia(path: &Path, file: Source) -> Result<Self> {
@@ -265,22 +170,24 @@ impl Decoder {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let format = symphonia::default::get_probe()
-            .probe(
+        let probed = catch_unwind(AssertUnwindSafe(|| {
+            symphonia::default::get_probe().probe(
                 &hint,
                 mss,
                 FormatOptions::default(),
                 MetadataOptions::default(),
             )
-            .map_err(|e| match e {
-                SymError::IoError(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => {
-                    Error::io(path, io)
-                }
-                other => Error::UnsupportedFormat {
+        }));
+        let format = match probed {
+            Ok(Ok(format)) => format,
+            Ok(Err(e)) => return Err(probe_error(path, e)),
+            Err(panic) => {
+                return Err(Error::InvalidStream {
                     path: path.to_path_buf(),
-                    cause: other.to_string(),
-                },
-            })?;
+                    cause: format!("the demuxer failed on this stream: {}", panic_text(&*panic)),
+                });
+            }
+        };
         let container = format.format_info().short_name.to_string();
         let track = format
             .default_track(TrackType::Audio)
@@ -327,52 +234,48 @@ impl Decoder {
         Ok(d)
     }
 
-    /// The decoder for a demuxed track: 16-bit PCM converted directly, mono/stereo ALAC up to
-    /// 24 bits by [`AlacDecoder`], anything else by symphonia's registry; with the codec's
-    /// short name and the rate and channel count as far as known before decoding (0 if not).
+    /// The decoder for a demuxed track: mono/stereo ALAC up to 24 bits by [`AlacDecoder`],
+    /// anything else by the registry of
+    /// [`super::opus::codecs`] (symphonia's decoders and Opus); with the codec's short name and
+    /// the rate and channel count as far as known before decoding (0 if not).
     fn codec_for(
         path: &Path,
         params: &AudioCodecParameters,
         container: &str,
-    ) -> Result<(Codec, String, u32, usize)> {
+    ) -> Result<(Box<dyn PacketDecoder>, String, u32, usize)> {
         let channels = params.channels.as_ref().map(|c| c.count());
-        let pcm16 = [CODEC_ID_PCM_S16LE, CODEC_ID_PCM_S16BE].contains(&params.codec)
-            && matches!(params.bits_per_sample, None | Some(16));
-        if let (true, Some(ch), Some(rate)) = (pcm16, channels, params.sample_rate)
-            && ch > 0
-        {
-            let big_endian = params.codec == CODEC_ID_PCM_S16BE;
-            let name = if big_endian { "pcm_s16be" } else { "pcm_s16le" };
-            let codec = Codec::Pcm16 {
-                big_endian,
-                channels: ch,
-                rate,
-            };
-            return Ok((codec, name.into(), rate, ch));
-        }
         let alac = (params.codec == CODEC_ID_ALAC)
             .then(|| params.extra_data.as_deref().and_then(AlacConfig::parse))
             .flatten()
             .and_then(AlacDecoder::new);
         if let Some(d) = alac {
             let (rate, ch) = (params.sample_rate.unwrap_or(d.sample_rate()), d.channels());
-            return Ok((Codec::Alac(Box::new(d)), "alac".into(), rate, ch));
+            return Ok((Box::new(d), "alac".into(), rate, ch));
         }
-        if params.codec == CODEC_ID_FLAC
-            && let Some(d) = FlacDecoder::new(params.bits_per_sample, params.sample_rate)
-        {
-            let (rate, ch) = (params.sample_rate.unwrap_or(0), channels.unwrap_or(0));
-            return Ok((Codec::Flac(Box::new(d)), "flac".into(), rate, ch));
-        }
-        let decoder = symphonia::default::get_codecs()
-            .make_audio_decoder(params, &AudioDecoderOptions::default())
-            .map_err(|e| Error::UnsupportedCodec {
-                path: path.to_path_buf(),
-                cause: format!("codec {:?} in a {container} container: {e}", params.codec),
-            })?;
+        let made = catch_unwind(AssertUnwindSafe(|| {
+            super::opus::codecs().make_audio_decoder(params, &AudioDecoderOptions::default())
+        }));
+        let decoder = match made {
+            Ok(Ok(d)) => d,
+            Ok(Err(e)) => {
+                return Err(Error::UnsupportedCodec {
+                    path: path.to_path_buf(),
+                    cause: format!("codec {:?} in a {container} container: {e}", params.codec),
+                });
+            }
+            Err(panic) => {
+                return Err(Error::InvalidStream {
+                    path: path.to_path_buf(),
+                    cause: format!(
+                        "the decoder failed on this stream's setup: {}",
+                        panic_text(&*panic)
+                    ),
+                });
+            }
+        };
         let name = decoder.codec_info().short_name.to_string();
         let (rate, ch) = (params.sample_rate.unwrap_or(0), channels.unwrap_or(0));
-        Ok((Codec::Symphonia(decoder), name, rate, ch))
+        Ok((Box::new(Symphonia(decoder)), name, rate, ch))
     }
 
     fn with(path: &Path, info: SourceInfo, inner: Inner) -> Self {
@@ -383,6 +286,8 @@ impl Decoder {
             buf: Vec::new(),
             warnings: Vec::new(),
             corrupt_packets: 0,
+            non_finite: 0,
+            limited: 0,
             frames_decoded: 0,
             next_pts: None,
             deadline: None,
@@ -443,9 +348,8 @@ impl Decoder {
                     *track_id,
                     &mut self.next_pts,
                     &mut self.buf,
-                    codec,
+                    codec.as_mut(),
                 ),
-                Inner::Opus(reader) => opus_step(reader, &mut self.buf),
             };
             match step {
                 Step::Audio {
@@ -476,6 +380,9 @@ impl Decoder {
                         ));
                         self.info.channels = channels;
                     }
+                    let (non_finite, limited) = sanitize(&mut self.buf);
+                    self.non_finite += non_finite;
+                    self.limited += limited;
                     self.frames_decoded += (self.buf.len() / channels) as u64;
                     return Ok(Some(Chunk {
                         samples: &self.buf,
@@ -484,6 +391,12 @@ impl Decoder {
                     }));
                 }
                 Step::Skip => continue,
+                Step::Relink => {
+                    if !self.relink() {
+                        self.finished = true;
+                        return Ok(None);
+                    }
+                }
                 Step::End => {
                     self.finished = true;
                     return Ok(None);
@@ -499,6 +412,52 @@ impl Decoder {
                     }
                 }
                 Step::Fatal(cause) => return self.stop(cause),
+                Step::Panicked(cause) => {
+                    self.finished = true;
+                    let cause = format!("the stream is undecodable ({cause} failed)");
+                    if self.frames_decoded > 0 {
+                        self.note(format!("stream truncated: {cause}"));
+                        return Ok(None);
+                    }
+                    return Err(Error::InvalidStream {
+                        path: self.path.clone(),
+                        cause,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Continues with the default audio track of a new chained stream, if its rate and channel
+    /// count are those of the stream so far; false (with a warning) if not.
+    fn relink(&mut self) -> bool {
+        let Inner::Demuxed {
+            format,
+            codec,
+            track_id,
+        } = &mut self.inner;
+        let next = format
+            .default_track(TrackType::Audio)
+            .and_then(|t| Some((t.id, t.codec_params.as_ref()?.audio()?.clone())));
+        let container = self.info.container.clone();
+        let made = next.and_then(|(id, params)| {
+            let (c, _, rate, ch) = Self::codec_for(&self.path, &params, &container).ok()?;
+            Some((id, c, rate, ch))
+        });
+        match made {
+            Some((id, c, rate, ch))
+                if (rate == 0 || rate == self.info.sample_rate)
+                    && (ch == 0 || ch == self.info.channels) =>
+            {
+                *codec = c;
+                *track_id = id;
+                true
+            }
+            _ => {
+                self.note(
+                    "a chained stream with other parameters follows; decoding stopped".into(),
+                );
+                false
             }
         }
     }
@@ -533,32 +492,40 @@ impl Decoder {
             return total.max(self.frames_decoded);
         }
         let mut frames = self.frames_decoded;
-        match &mut self.inner {
-            Inner::Demuxed {
-                format, track_id, ..
-            } => {
-                while let Ok(Some(p)) = format.next_packet() {
-                    if p.track_id == *track_id {
-                        frames = frames.saturating_add(p.dur.get());
-                    }
+        let Inner::Demuxed {
+            format, track_id, ..
+        } = &mut self.inner;
+        // The demuxer is third-party code on hostile bytes: a panic ends the count.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            while let Ok(Some(p)) = format.next_packet() {
+                if p.track_id == *track_id {
+                    frames = frames.saturating_add(p.dur.get());
                 }
             }
-            Inner::Opus(reader) => {
-                let channels = reader.channels().max(1);
-                while let Ok(true) = reader.next_packet(&mut self.buf) {
-                    frames = frames.saturating_add((self.buf.len() / channels) as u64);
-                }
-            }
-        }
+        }));
         self.finished = true;
         frames
     }
 
-    /// A summary warning for skipped packets beyond the first few, if any.
+    /// Summary warnings, once decoding is over: corrupt packets beyond the first few, and the
+    /// counts of non-finite samples replaced by 0 and of samples limited to
+    /// ±[`MAX_SAMPLE_MAGNITUDE`] full scale.
     pub fn finish_warnings(&mut self) {
         if self.corrupt_packets > 3 {
             let n = self.corrupt_packets;
             self.note(format!("{n} corrupt packets skipped in total"));
+        }
+        if self.non_finite > 0 {
+            let n = self.non_finite;
+            self.warnings.push(format!(
+                "{n} non-finite samples (NaN or infinity) replaced by 0"
+            ));
+        }
+        if self.limited > 0 {
+            let n = self.limited;
+            self.warnings.push(format!(
+                "{n} samples beyond ±{MAX_SAMPLE_MAGNITUDE} full scale limited to it"
+            ));
         }
     }
 }
@@ -571,8 +538,12 @@ enum Step {
     },
     Skip,
     End,
+    /// The demuxer started a new chained stream.
+    Relink,
     BadPacket(String),
     Fatal(String),
+    /// Third-party code panicked on this stream.
+    Panicked(String),
 }
 
 /// One packet of a symphonia-demuxed stream, decoded by `codec` into `buf`.
@@ -581,17 +552,23 @@ fn symphonia_step(
     track_id: u32,
     next_pts: &mut Option<i64>,
     buf: &mut Vec<f32>,
-    codec: &mut Codec,
+    codec: &mut dyn PacketDecoder,
 ) -> Step {
-    let packet = match format.next_packet() {
-        Ok(Some(p)) => p,
-        Ok(None) => return Step::End,
-        Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+    // symphonia is third-party code parsing hostile bytes: a panic in it ends this stream as
+    // undecodable, where it happens, instead of failing the track as a bug of leitmotif.
+    let packet = match catch_unwind(AssertUnwindSafe(|| format.next_packet())) {
+        Ok(Ok(Some(p))) => p,
+        Ok(Ok(None)) => return Step::End,
+        Ok(Err(SymError::IoError(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             return Step::End;
         }
-        Err(SymError::DecodeError(msg)) => return Step::BadPacket(format!("demuxer: {msg}")),
-        Err(SymError::ResetRequired) => return Step::End,
-        Err(e) => return Step::Fatal(e.to_string()),
+        Ok(Err(SymError::DecodeError(msg))) => {
+            return Step::BadPacket(format!("demuxer: {msg}"));
+        }
+        // A new chained stream (Ogg): its tracks replace the old ones.
+        Ok(Err(SymError::ResetRequired)) => return Step::Relink,
+        Ok(Err(e)) => return Step::Fatal(e.to_string()),
+        Err(panic) => return Step::Panicked(format!("demuxer: {}", panic_text(&*panic))),
     };
     if packet.track_id != track_id {
         return Step::Skip;
@@ -604,38 +581,88 @@ fn symphonia_step(
     if next_pts.is_some() {
         *next_pts = Some(pts.saturating_add(dur));
     }
-    match codec.decode(&packet, buf) {
-        Ok((channels, rate)) => Step::Audio {
+    match catch_unwind(AssertUnwindSafe(|| codec.decode(&packet, buf))) {
+        Ok(Ok((channels, rate))) => Step::Audio {
             channels,
             rate,
             gap,
         },
-        Err(step) => step,
+        Ok(Err(PacketError::Corrupt(m))) => Step::BadPacket(m.into_owned()),
+        Ok(Err(PacketError::Reset)) => Step::Skip,
+        Ok(Err(PacketError::Fatal(m))) => Step::Fatal(m),
+        Err(panic) => Step::Panicked(format!("decoder: {}", panic_text(&*panic))),
     }
 }
 
-fn opus_step(reader: &mut OggOpusReader, buf: &mut Vec<f32>) -> Step {
-    match reader.next_packet(buf) {
-        Ok(true) => Step::Audio {
-            channels: reader.channels(),
-            rate: reader.sample_rate(),
-            gap: false,
-        },
-        Ok(false) => Step::End,
-        Err(OpusError::Decode(m)) | Err(OpusError::Malformed(m)) => Step::BadPacket(m),
-        Err(e) => Step::Fatal(e.to_string()),
-    }
+/// The message of a caught panic.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
 }
 
-fn opus_err(path: &Path, e: OpusError) -> Error {
+/// The error of a failed probe. I/O errors that the stream's content provokes (a seek to an
+/// absurd offset is `EINVAL`, a length past the end `UnexpectedEof`) are hostile content,
+/// not I/O trouble: only other OS errors are [`Error::Io`].
+fn probe_error(path: &Path, e: SymError) -> Error {
     let path = path.to_path_buf();
     match e {
-        OpusError::Io(source) => Error::Io { path, source },
-        OpusError::NotOpus(cause) => Error::UnsupportedFormat { path, cause },
-        OpusError::Unsupported(cause) => Error::UnsupportedCodec { path, cause },
-        OpusError::Malformed(cause) => Error::InvalidStream { path, cause },
-        OpusError::Decode(cause) => Error::Decode { path, cause },
+        SymError::IoError(io) if is_content_io_error(&io) => Error::InvalidStream {
+            path,
+            cause: format!("the stream points outside the file ({io})"),
+        },
+        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::UnsupportedFormat {
+                path,
+                cause: io.to_string(),
+            }
+        }
+        SymError::IoError(source) => Error::Io { path, source },
+        SymError::DecodeError(msg) => Error::InvalidStream {
+            path,
+            cause: msg.to_string(),
+        },
+        other => Error::UnsupportedFormat {
+            path,
+            cause: other.to_string(),
+        },
     }
+}
+
+/// True for I/O errors a regular file only gives when asked for impossible positions or
+/// lengths, i.e. when the bytes being parsed are corrupt or hostile.
+fn is_content_io_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(e.kind(), K::InvalidInput | K::InvalidData) || e.raw_os_error() == Some(22) // EINVAL
+}
+
+/// Largest sample magnitude passed on, in full scale (±1.0): 64.0 is +36 dB, far above any
+/// real master (inter-sample peaks of clipped masters stay below +6 dB) and low enough that
+/// the loudness and spectral sums of a whole track stay finite in f32.
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 64.0;
+
+/// Replaces non-finite samples by 0 and limits the others to ±[`MAX_SAMPLE_MAGNITUDE`];
+/// returns how many of each were changed. One vectorisable pass when nothing needs fixing.
+fn sanitize(samples: &mut [f32]) -> (u64, u64) {
+    if samples
+        .iter()
+        .fold(true, |ok, x| ok & (x.abs() <= MAX_SAMPLE_MAGNITUDE))
+    {
+        return (0, 0);
+    }
+    let (mut non_finite, mut limited) = (0u64, 0u64);
+    for x in samples {
+        if !x.is_finite() {
+            *x = 0.0;
+            non_finite += 1;
+        } else if x.abs() > MAX_SAMPLE_MAGNITUDE {
+            *x = x.clamp(-MAX_SAMPLE_MAGNITUDE, MAX_SAMPLE_MAGNITUDE);
+            limited += 1;
+        }
+    }
+    (non_finite, limited)
 }
 
 /// Anything an encoded stream can be read from: a file, a `Cursor` over bytes, a spooled upload.
@@ -668,17 +695,4 @@ impl MediaSource for Source {
     fn byte_len(&self) -> Option<u64> {
         Some(self.len)
     }
-}
-
-fn read_up_to(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }

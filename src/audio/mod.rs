@@ -1,13 +1,14 @@
-//! Audio input: decoding (symphonia, plus Ogg Opus), downmix to mono, resampling.
+//! Audio input: decoding (symphonia, with a registered Opus decoder and an own ALAC decoder),
+//! downmix to mono, resampling.
 
-pub mod alac;
+pub(crate) mod alac;
 mod alac_simd;
 mod bits;
 pub mod decode;
 pub mod downmix;
-pub mod flac;
 pub mod halve;
-pub mod opus;
+pub(crate) mod opus;
+mod packet;
 pub mod resample;
 
 pub use decode::{Chunk, Decoder, SourceInfo};

@@ -1,0 +1,89 @@
+//! The similarity index (`leitmotif index` files) from Python.
+
+use std::path::PathBuf;
+
+use numpy::{IntoPyArray, PyArray2};
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+
+use leitmotif::similarity::{Index as Inner, Metric, SearchMode};
+use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
+
+use crate::errors::to_py;
+
+fn sim_err(e: leitmotif::similarity::SimilarityError) -> PyErr {
+    use leitmotif::similarity::SimilarityError as E;
+    match e {
+        E::Io { .. } => PyOSError::new_err(e.to_string()),
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// A loaded similarity index.
+#[pyclass(module = "leitmotif._leitmotif", frozen)]
+struct Index {
+    inner: Inner,
+    weights: Vec<f32>,
+}
+
+#[pymethods]
+impl Index {
+    #[staticmethod]
+    fn open(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| Inner::load(&path)).map_err(sim_err)?;
+        Ok(Index {
+            inner,
+            weights: Metric::default().dim_weights(),
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Indexed paths, in row order.
+    #[getter]
+    fn paths(&self) -> Vec<String> {
+        self.inner.paths().to_vec()
+    }
+
+    /// The raw feature vectors, `(n, dim)` float32, in row order.
+    fn vectors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let dim = self.inner.dim();
+        let a = ndarray::Array2::from_shape_vec(
+            (self.inner.len(), dim),
+            self.inner.raw_vectors().to_vec(),
+        )
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(a.into_pyarray(py))
+    }
+
+    /// The `k` nearest tracks to `path` (an indexed path, or any audio file, analysed
+    /// first): `(path, distance)` pairs, nearest first, the query itself excluded.
+    #[pyo3(signature = (path, k=10))]
+    fn similar(&self, py: Python<'_>, path: PathBuf, k: usize) -> PyResult<Vec<(String, f32)>> {
+        let q = path.to_string_lossy().into_owned();
+        let found = py.detach(|| -> PyResult<_> {
+            let (qz, skip) = match self.inner.find(&q) {
+                Some(id) => (self.inner.z_vector(id).to_vec(), Some(id)),
+                None => {
+                    let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default())
+                        .map_err(to_py)?;
+                    let v = p.analyze(&path).map_err(to_py)?.record.vector;
+                    (self.inner.standardize(&v, &q).map_err(sim_err)?, None)
+                }
+            };
+            Ok(self
+                .inner
+                .search(&qz, k, &self.weights, SearchMode::Exact, skip))
+        })?;
+        Ok(found
+            .into_iter()
+            .map(|n| (self.inner.path(n.id).to_string(), n.distance))
+            .collect())
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Index>()
+}
