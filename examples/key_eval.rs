@@ -9,8 +9,8 @@
 //! (for studying key-profile methods offline). Prints timing: total wall time, audio seconds
 //! and the share spent inside the tonal stage.
 //!
-//! Environment variables override the defaults, for the ablations in `docs/accuracy_key.md`:
-//! `LM_PROFILE` (`krumhansl`, `temperley`), `LM_OPEN_W` (opening weight), `LM_HARM`
+//! Environment variables override the defaults, for the ablations in `docs/accuracy.md`:
+//! `LM_PROFILE` (`krumhansl`, `temperley`, `aarden`), `LM_OPEN_W` (opening weight), `LM_HARM`
 //! (harmonics), `LM_POW` (peak weight exponent), `LM_HOP` (HPCP hop), `LM_RECORD` (also write
 //! every HPCP frame to the `--profiles` file).
 
@@ -45,6 +45,8 @@ impl FrameSink for Sink {
                 match std::env::var("LM_PROFILE").as_deref() {
                     Ok("krumhansl") => cfg.key_profile = KeyProfile::KrumhanslKessler,
                     Ok("temperley") => cfg.key_profile = KeyProfile::Temperley,
+                    Ok("aarden") => cfg.key_profile = KeyProfile::Aarden,
+                    Ok("kk") => cfg.key_profile = KeyProfile::KrumhanslKessler,
                     _ => {}
                 }
                 if let Some(h) = std::env::var("LM_HOP").ok().and_then(|v| v.parse().ok()) {

@@ -1,5 +1,5 @@
-//! The whole analysis of one track: the [`Frontend`] (input → decode → resample → STFT)
-//! feeding the [`FeatureExtractor`], joined into a [`TrackFeatures`] record, with panics
+//! The whole analysis of one track: the front end (`Frontend`) (input → decode → resample → STFT)
+//! feeding the feature stages (`FeatureExtractor`), joined into a [`TrackFeatures`] record, with panics
 //! inside dependencies caught and turned into errors.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -28,7 +28,9 @@
 //! - **Key** on the *circle of fifths*: the tonic of the relative major (A minor → C) gives the
 //!   angle `φ = 2π·(7·pc mod 12)/12`; the pair `(c·sin φ, c·cos φ)` is scaled by the key
 //!   confidence `c`, so neighbouring keys (C–G) are close, tritones far, and an uncertain key
-//!   sits near the centre. `key.mode` is `+c` for major, `−c` for minor.
+//!   sits near the centre. `key.mode` is `+c` for major, `−c` for minor. Without a key
+//!   (`tonic: null`: silence, unpitched audio; confidence 0) all four key dimensions are 0:
+//!   the centre of the circle, equidistant from every key, and neither mode.
 //! - **Tuning** is cyclic (−50 and +50 cents are neighbours): `(sin, cos)` of `2π·cents/100`.
 //! - **Chroma**: the mean chroma normalised to sum 1 (pitch-class profile; uniform when
 //!   silent) plus the magnitudes `|DFT_k|`, k = 1…6, of that profile — invariant to circular
@@ -348,8 +350,13 @@ pub fn vector(features: &Features, duration_s: f64) -> FeatureVector {
     v.push(features.onset_rate.clamp(0.0, 100.0));
     // Key on the circle of fifths (relative major), scaled by confidence.
     let c = features.key.confidence.clamp(0.0, 1.0);
-    let minor = features.key.mode.eq_ignore_ascii_case("minor");
-    match pitch_class(&features.key.tonic) {
+    let minor = features
+        .key
+        .mode
+        .as_deref()
+        .is_some_and(|m| m.eq_ignore_ascii_case("minor"));
+    // No key (silence, unpitched audio): all four key dimensions 0, the neutral centre.
+    match features.key.tonic.as_deref().and_then(pitch_class) {
         Some(pc) if c > 0.0 => {
             let major_pc = if minor { (pc + 3) % 12 } else { pc };
             let phi = std::f64::consts::TAU * ((7 * major_pc) % 12) as f64 / 12.0;
@@ -416,6 +423,29 @@ mod tests {
                 d.name,
                 d.group
             );
+        }
+    }
+
+    #[test]
+    fn missing_tempo_and_key_encode_as_the_neutral_centre() {
+        let mut f = Features::template();
+        f.tempo.bpm = None;
+        f.tempo.confidence = 0.0;
+        f.key = crate::features::tonal::KeyRecord::from_key(&crate::features::tonal::Key::none());
+        let v = vector(&f, 10.0);
+        assert!(v.values.iter().all(|x| x.is_finite()));
+        for name in [
+            "tempo.has_pulse",
+            "tempo.octave_sin",
+            "tempo.octave_cos",
+            "tempo.log2_rel120",
+            "key.fifths_sin",
+            "key.fifths_cos",
+            "key.mode",
+            "key.confidence",
+        ] {
+            let i = SCHEMA.iter().position(|d| d.name == name).unwrap();
+            assert_eq!(v.values[i], 0.0, "{name}");
         }
     }
 

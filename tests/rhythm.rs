@@ -307,3 +307,108 @@ fn long_envelope_is_cheap() {
     assert!((bpm - 128.0).abs() < 0.5, "{bpm}");
     assert!(took < 5.0, "{took} s");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Real-style fixtures through the real CLI (tests/fixtures/accuracy, tools/make_accuracy_fixtures.py)
+
+fn cli_record(name: &str, extra: &[&str]) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/accuracy")
+        .join(name);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+        .args(["extract", "-q"])
+        .args(extra)
+        .arg(&path)
+        .output()
+        .expect("run leitmotif");
+    assert!(out.status.success(), "{name}: {:?}", out);
+    serde_json::from_slice(&out.stdout).expect("one JSON record")
+}
+
+/// Fraction of the beats after 3 s that lie within 70 ms of the grid `k·60/bpm`.
+fn on_grid(beats: &[serde_json::Value], bpm: f64) -> f64 {
+    let p = 60.0 / bpm;
+    let late: Vec<f64> = beats
+        .iter()
+        .filter_map(|b| b.as_f64())
+        .filter(|&b| b > 3.0)
+        .collect();
+    let hits = late
+        .iter()
+        .filter(|&&b| (b / p - (b / p).round()).abs() * p < 0.07)
+        .count();
+    hits as f64 / late.len().max(1) as f64
+}
+
+/// One rock groove at 96 BPM with the hi-hat at half density (quarters) and at double density
+/// (sixteenths): the tempo stays the beat, not the half or double; beats follow it; the
+/// candidates carry the other octave.
+#[test]
+fn groove_at_half_and_double_density() {
+    for name in ["groove_sparse_96.ogg", "groove_dense_96.ogg"] {
+        let r = cli_record(name, &[]);
+        let bpm = r["tempo"]["bpm"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: no tempo"));
+        assert!((bpm - 96.0).abs() <= 0.02 * 96.0, "{name}: {bpm}");
+        let c = r["tempo"]["candidates"].as_array().unwrap();
+        assert_eq!(c[0][0].as_f64(), Some(bpm), "{name}: chosen tempo first");
+        let sum: f64 = c.iter().map(|x| x[1].as_f64().unwrap()).sum();
+        assert!(sum <= 1.0 + 1e-6, "{name}: strengths sum {sum}");
+        assert!(
+            c.iter()
+                .any(|x| (x[0].as_f64().unwrap() / 192.0 - 1.0).abs() < 0.03),
+            "{name}: double tempo among the candidates {c:?}"
+        );
+        let beats = r["beats"].as_array().unwrap();
+        let expected = (20.0 - 3.0) / (60.0 / 96.0);
+        let late = beats.iter().filter(|b| b.as_f64().unwrap() > 3.0).count() as f64;
+        assert!((late - expected).abs() <= 2.0, "{name}: {late} beats");
+        assert!(on_grid(beats, 96.0) >= 0.9, "{name}: beats off the grid");
+    }
+}
+
+/// A waltz at 138 BPM: the beat, not the bar (46) or a 3:2 level (92).
+#[test]
+fn waltz_keeps_its_beat() {
+    let r = cli_record("groove_waltz_138.ogg", &[]);
+    let bpm = r["tempo"]["bpm"].as_f64().unwrap();
+    assert!((bpm - 138.0).abs() <= 0.02 * 138.0, "{bpm}");
+}
+
+/// `--tempo-range` bounds the tempo and its candidates; a bad range is a usage error.
+#[test]
+fn tempo_range_option() {
+    let r = cli_record("groove_sparse_96.ogg", &["--tempo-range", "150-250"]);
+    let bpm = r["tempo"]["bpm"].as_f64().unwrap();
+    assert!((bpm - 192.0).abs() <= 0.02 * 192.0, "{bpm}");
+    for c in r["tempo"]["candidates"].as_array().unwrap() {
+        let b = c[0].as_f64().unwrap();
+        assert!((149.0..=251.0).contains(&b), "{b}");
+    }
+    assert!(on_grid(r["beats"].as_array().unwrap(), 192.0) >= 0.9);
+    for bad in ["100", "120-60", "x-200", "0-100"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+            .args(["extract", "-q", "--tempo-range", bad])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/accuracy/silence.flac"))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad} accepted");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("MIN-MAX"),
+            "{bad}"
+        );
+    }
+}
+
+/// Silence and pink noise: no tempo (null, confidence 0, no candidates, no beats).
+#[test]
+fn silence_and_noise_have_no_tempo() {
+    for name in ["silence.flac", "noise.ogg"] {
+        let r = cli_record(name, &[]);
+        assert!(r["tempo"]["bpm"].is_null(), "{name}: {}", r["tempo"]);
+        assert_eq!(r["tempo"]["confidence"].as_f64(), Some(0.0));
+        assert_eq!(r["tempo"]["candidates"].as_array().map(Vec::len), Some(0));
+        assert_eq!(r["beats"].as_array().map(Vec::len), Some(0));
+    }
+}

@@ -246,7 +246,7 @@ fn through_the_analyzer_pipeline() {
     assert!((res.tuning_cents as f64 / 100.0 - fx["tuning"].1[0]).abs() < TUNING_TOL);
     assert!(chroma_rel_err(&res.chroma, &fx["chroma"]) <= CHROMA_TOL);
     // C–Am–F–G in C major.
-    assert_eq!((res.key.tonic, res.key.mode), ("C", "major"));
+    assert_eq!((res.key.tonic, res.key.mode), (Some("C"), Some("major")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,8 +322,10 @@ fn song(tonic: i32, minor: bool, a4: f64) -> Vec<f32> {
     s.y
 }
 
-fn pc_index(name: &str) -> i32 {
-    PITCH_CLASSES.iter().position(|&p| p == name).unwrap() as i32
+/// Pitch class of a spelled tonic (`Eb` → 3); −1 for no key.
+fn pc_index(name: Option<&str>) -> i32 {
+    name.and_then(leitmotif::vector::pitch_class)
+        .map_or(-1, |p| p as i32)
 }
 
 #[test]
@@ -334,8 +336,8 @@ fn synthesised_keys_and_transposition() {
             let mode = if minor { "minor" } else { "major" };
             assert_eq!(
                 (pc_index(res.key.tonic), res.key.mode),
-                (k, mode),
-                "tonic {} {mode}: got {} {} ({})",
+                (k, Some(mode)),
+                "tonic {} {mode}: got {:?} {:?} ({})",
                 PITCH_CLASSES[k as usize],
                 res.key.tonic,
                 res.key.mode,
@@ -373,7 +375,7 @@ fn a432_is_detected_and_the_key_survives() {
             res.reference_hz
         );
         assert_eq!(pc_index(res.key.tonic), tonic);
-        assert_eq!(res.key.mode, if minor { "minor" } else { "major" });
+        assert_eq!(res.key.mode, Some(if minor { "minor" } else { "major" }));
     }
 }
 
@@ -430,19 +432,16 @@ fn atonal_input_has_low_confidence_and_no_nan() {
     // White noise.
     let res = analyse(&noise(n, 7));
     eprintln!(
-        "white noise: {} {} confidence {:.3}",
+        "white noise: {:?} {:?} confidence {:.3}",
         res.key.tonic, res.key.mode, res.key.confidence
     );
-    assert!(
-        res.key.confidence < 0.3,
-        "noise confidence {}",
-        res.key.confidence
-    );
+    assert_eq!(res.key.tonic, None, "white noise has no key");
+    assert_eq!(res.key.confidence, 0.0);
     // Drums only: kicks (pitch-swept sines), snares and hats (noise bursts).
     let y = drums(n);
     let res = analyse(&y);
     eprintln!(
-        "drums: {} {} confidence {:.3}",
+        "drums: {:?} {:?} confidence {:.3}",
         res.key.tonic, res.key.mode, res.key.confidence
     );
     assert!(
@@ -499,7 +498,7 @@ fn drum_intro_does_not_mislead_the_opening_cue() {
         y.extend(song(tonic, minor, 440.0));
         let res = analyse(&y);
         assert_eq!(pc_index(res.key.tonic), tonic);
-        assert_eq!(res.key.mode, if minor { "minor" } else { "major" });
+        assert_eq!(res.key.mode, Some(if minor { "minor" } else { "major" }));
     }
 }
 
@@ -541,4 +540,75 @@ fn no_input_at_all_gives_defined_output() {
     let res = analyse(&y);
     assert!(res.key.confidence.is_finite() && res.tuning_cents.is_finite());
     assert!(res.chroma.iter().flatten().all(|v| v.is_finite()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real-style fixtures through the real CLI (tests/fixtures/accuracy, tools/make_accuracy_fixtures.py)
+
+fn cli_record(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/accuracy")
+        .join(name);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+        .args(["extract", "-q"])
+        .arg(&path)
+        .output()
+        .expect("run leitmotif");
+    assert!(out.status.success(), "{name}: {:?}", out);
+    serde_json::from_slice(&out.stdout).expect("one JSON record")
+}
+
+fn key_of(r: &serde_json::Value) -> (Option<&str>, Option<&str>, f64) {
+    (
+        r["key"]["tonic"].as_str(),
+        r["key"]["mode"].as_str(),
+        r["key"]["confidence"].as_f64().unwrap(),
+    )
+}
+
+/// Bach's chorale BWV 10.7 (G minor by key signature and final bass note), on organ.
+#[test]
+fn minor_key_chorale() {
+    let r = cli_record("chorale_minor.ogg");
+    let (tonic, mode, conf) = key_of(&r);
+    assert_eq!((tonic, mode), (Some("G"), Some("minor")), "{}", r["key"]);
+    assert!(conf > 0.3, "{conf}");
+    // runners-up with their scores, best first; the estimate is the first candidate
+    let c = r["key"]["candidates"].as_array().unwrap();
+    assert_eq!(c.len(), 4);
+    assert_eq!(c[0][0], "G minor");
+    let scores: Vec<f64> = c.iter().map(|x| x[1].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+}
+
+/// A piece in Eb major that opens on IV and V, not on the tonic; spelled as musicians do.
+#[test]
+fn piece_opening_off_the_tonic() {
+    let r = cli_record("offtonic_eb_major.ogg");
+    let (tonic, mode, _) = key_of(&r);
+    assert_eq!((tonic, mode), (Some("Eb"), Some("major")), "{}", r["key"]);
+}
+
+/// The waltz groove of tests/rhythm.rs (I–IV–V7–I in F major). (The 96 BPM grooves play
+/// i–VI–III–VII in A minor, the pitch content of C major's vi–IV–I–V, so they carry no key truth
+/// a profile method could be held to.)
+#[test]
+fn waltz_groove_has_its_key() {
+    let r = cli_record("groove_waltz_138.ogg");
+    let (tonic, mode, _) = key_of(&r);
+    assert_eq!((tonic, mode), (Some("F"), Some("major")));
+}
+
+/// Silence and pink noise: no key (null, confidence 0, no candidates) and a finite vector.
+#[test]
+fn silence_and_noise_have_no_key() {
+    for name in ["silence.flac", "noise.ogg"] {
+        let r = cli_record(name);
+        assert!(r["key"]["tonic"].is_null(), "{name}: {}", r["key"]);
+        assert!(r["key"]["mode"].is_null(), "{name}");
+        assert_eq!(r["key"]["confidence"].as_f64(), Some(0.0), "{name}");
+        assert_eq!(r["key"]["candidates"].as_array().map(Vec::len), Some(0));
+        let v = r["vector"]["values"].as_array().unwrap();
+        assert!(v.iter().all(|x| x.as_f64().is_some_and(f64::is_finite)));
+    }
 }

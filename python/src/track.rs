@@ -22,7 +22,7 @@ fn config(sr: u32, max_duration: Option<f64>) -> PyResult<AnalysisConfig> {
     if sr == 0 {
         return Err(PyValueError::new_err("sr must be a positive integer"));
     }
-    if max_duration.is_some_and(|d| !(d > 0.0)) {
+    if max_duration.is_some_and(|d| d.is_nan() || d <= 0.0) {
         return Err(PyValueError::new_err(
             "max_duration must be positive or None",
         ));

@@ -71,6 +71,10 @@ pub struct ExtractArgs {
     /// Give up on a track after this many seconds (an error record; the run goes on).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
+    /// Tempo search range in BPM, `MIN-MAX` (default 40-250): the reported tempo and its
+    /// candidates lie inside it.
+    #[arg(long, value_name = "MIN-MAX", value_parser = parse_tempo_range)]
+    tempo_range: Option<(f32, f32)>,
     /// No progress bar, progress lines or summary (failed tracks are still named).
     #[arg(short, long)]
     quiet: bool,
@@ -78,6 +82,19 @@ pub struct ExtractArgs {
     /// silent-input values), to measure its share of a full extraction (tools/bench_batch.sh).
     #[arg(long, hide = true)]
     bench_skip_tonal: bool,
+}
+
+/// Parses `--tempo-range MIN-MAX` (BPM, `0 < MIN < MAX <= 1000`).
+fn parse_tempo_range(s: &str) -> Result<(f32, f32), String> {
+    let bad = || format!("expected MIN-MAX in BPM with 0 < MIN < MAX <= 1000, got {s:?}");
+    let (a, b) = s.split_once('-').ok_or_else(bad)?;
+    let lo: f32 = a.trim().parse().map_err(|_| bad())?;
+    let hi: f32 = b.trim().parse().map_err(|_| bad())?;
+    if lo.is_finite() && hi.is_finite() && lo > 0.0 && lo < hi && hi <= 1000.0 {
+        Ok((lo, hi))
+    } else {
+        Err(bad())
+    }
 }
 
 /// How records are shown on standard output.
@@ -375,6 +392,7 @@ pub fn run(args: ExtractArgs) -> i32 {
     let options = FeatureOptions {
         keep_frames: args.frames.is_some(),
         skip_tonal: args.bench_skip_tonal,
+        tempo_range: args.tempo_range,
     };
     if let Err(e) = Pipeline::new(config.clone(), options) {
         return usage(e);

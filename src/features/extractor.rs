@@ -39,6 +39,8 @@ pub struct FeatureOptions {
     /// of silent input). Used to measure that stage's share of a full extraction.
     #[doc(hidden)]
     pub skip_tonal: bool,
+    /// Tempo search range `(min, max)` in BPM; `None`: [`RhythmConfig`]'s default.
+    pub tempo_range: Option<(f32, f32)>,
 }
 
 /// Spectral summaries: mean and population std over frames.
@@ -60,14 +62,8 @@ pub struct SpectralSummary {
     pub contrast: VecStat,
 }
 
-/// Track tempo in the record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Tempo {
-    /// Beats per minute; `null` when the audio has no pulse.
-    pub bpm: Option<f64>,
-    /// Confidence in `[0, 1]`.
-    pub confidence: f64,
-}
+/// Track tempo in the record (bpm, confidence, candidates).
+pub use crate::features::rhythm::TempoRecord as Tempo;
 
 /// Tuning in the record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,13 +74,8 @@ pub struct Tuning {
     pub reference_hz: f64,
 }
 
-/// Key in the record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KeyRecord {
-    pub tonic: String,
-    pub mode: String,
-    pub confidence: f64,
-}
+/// Key in the record (tonic, mode, confidence, candidates).
+pub use crate::features::tonal::KeyRecord;
 
 /// Every track-level feature, as added to the record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -169,7 +160,7 @@ impl FeatureExtractor {
             mfcc: MfccStage::new(sr, n_fft, keep),
             onset: OnsetStage::default(),
             loudness: LoudnessMeter::default(),
-            rhythm: Rhythm::new(RhythmConfig::default()),
+            rhythm: Rhythm::new(RhythmConfig::with_tempo_range(options.tempo_range)),
             tonal: TonalAnalyzer::new(sr, n_fft, hop),
         }
     }
@@ -202,13 +193,7 @@ impl FeatureExtractor {
             spectral,
             mfcc,
             loudness,
-            tempo: Tempo {
-                bpm: rhythm
-                    .bpm
-                    .map(|b| b as f64)
-                    .filter(|b| b.is_finite() && *b > 0.0),
-                confidence: finite_or_zero(rhythm.confidence as f64).clamp(0.0, 1.0),
-            },
+            tempo: Tempo::from_result(&rhythm),
             beats: rhythm
                 .beats
                 .iter()
@@ -228,11 +213,7 @@ impl FeatureExtractor {
                 mean: finite(&tonal.chroma_mean),
                 std: finite(&tonal.chroma_std),
             },
-            key: KeyRecord {
-                tonic: tonal.key.tonic.to_string(),
-                mode: tonal.key.mode.to_string(),
-                confidence: finite_or_zero(tonal.key.confidence as f64).clamp(0.0, 1.0),
-            },
+            key: KeyRecord::from_key(&tonal.key),
         };
         let frames = self.options.keep_frames.then(|| {
             let [centroid, bandwidth, rolloff, flatness, zcr, rms] = shape_rows;
@@ -286,10 +267,7 @@ impl Features {
                 range_lu: Some(0.5),
                 true_peak_dbtp: Some(0.5),
             },
-            tempo: Tempo {
-                bpm: Some(0.5),
-                confidence: 0.5,
-            },
+            tempo: Tempo::template(),
             beats: vec![],
             onset_rate: 0.5,
             tuning: Tuning {
@@ -297,11 +275,7 @@ impl Features {
                 reference_hz: 0.5,
             },
             chroma: vs(12),
-            key: KeyRecord {
-                tonic: String::new(),
-                mode: String::new(),
-                confidence: 0.5,
-            },
+            key: KeyRecord::template(),
         }
     }
 }

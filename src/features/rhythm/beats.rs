@@ -23,7 +23,7 @@
 /// Default DP tightness α.
 pub const DEFAULT_TIGHTNESS: f32 = 400.0;
 /// Delay of the onset envelope's peak after the onset it marks, seconds (measured on the
-/// tuning set: see docs/accuracy_tempo.md).
+/// synthetic tuning set of an earlier version, seed 1 of `synth_corpus.py`).
 pub const ENVELOPE_LATENCY_S: f32 = 0.04;
 
 /// Scratch buffers of the beat tracker, reusable across tracks.

@@ -7,15 +7,15 @@
 //!
 //! | stage | module | method |
 //! |---|---|---|
-//! | tempo + confidence | [`tempo`] | autocorrelation, harmonic comb (Scheirer 1998, Percival & Tzanetakis 2014), metrical-level decision from the fold of the envelope (Klapuri 2006) |
+//! | tempo + confidence + candidates | [`tempo`] | autocorrelation, harmonic comb (Scheirer 1998, Percival & Tzanetakis 2014), choice among its peaks by metrical-level salience (Klapuri 2006) and a log-normal tempo prior |
 //! | beats | [`beats`] | dynamic programming (Ellis 2007) at the estimated period |
 //! | onset rate | [`onsets`] | peak picking (Böck et al. 2012) |
 //!
 //! **Audio without a pulse** (silence, a drone, noise, less than 2 s): `bpm = None`,
 //! `confidence = 0`, no beats; never NaN, never a panic.
 //!
-//! The tempo search range defaults to 60–200 BPM ([`RhythmConfig`]): the beat is chosen inside
-//! it, so a 240 BPM piece is reported at 120 (a metrical-level choice, which ACC2 forgives).
+//! The tempo search range defaults to 40–250 BPM ([`RhythmConfig`], `--tempo-range` on the
+//! command line): the tempo and its candidates are chosen inside it.
 //!
 //! Cost: `O(n·L)` for the autocorrelation (`L` = 345 lags = 8 s) plus `O(n·τ)` for the
 //! beat DP; about 1 ms per minute of audio.
@@ -24,6 +24,8 @@ pub mod beats;
 pub mod onsets;
 pub mod tempo;
 
+use serde::Serialize;
+
 /// Tempo, beats and onset rate of a track.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RhythmResult {
@@ -31,6 +33,10 @@ pub struct RhythmResult {
     pub bpm: Option<f32>,
     /// Confidence in `[0, 1]` (0 when `bpm` is `None`).
     pub confidence: f32,
+    /// The best tempo hypotheses `(bpm, strength)`, strongest first (the chosen tempo first;
+    /// strengths are the normalised scores of [`tempo::estimate`] and sum to at most 1); empty
+    /// without a pulse.
+    pub candidates: Vec<(f32, f32)>,
     /// Beat times in seconds.
     pub beats: Vec<f32>,
     /// Onsets per second.
@@ -51,17 +57,47 @@ pub struct RhythmConfig {
     /// RMS of the detrended envelope below which there is no pulse (envelope units: dB for
     /// librosa's onset strength). See [`tempo::MIN_PULSE_RMS`].
     pub min_pulse_rms: f32,
+    /// Centre of the log-normal tempo prior, BPM ([`tempo::PRIOR_BPM`]).
+    pub prior_bpm: f32,
+    /// Width of the tempo prior, octaves ([`tempo::PRIOR_OCTAVES`]).
+    pub prior_octaves: f32,
+    /// Exponent of the metrical-level salience ([`tempo::LEVEL_EXPONENT`]).
+    pub level_exponent: f32,
+    /// Fold ratio up to which a level is not penalised ([`tempo::LEVEL_THRESHOLD`]).
+    pub level_threshold: f32,
 }
+
+/// Default slowest tempo, BPM.
+pub const DEFAULT_MIN_BPM: f32 = 40.0;
+/// Default fastest tempo, BPM.
+pub const DEFAULT_MAX_BPM: f32 = 250.0;
 
 impl Default for RhythmConfig {
     fn default() -> Self {
         RhythmConfig {
-            min_bpm: 60.0,
-            max_bpm: 200.0,
+            min_bpm: DEFAULT_MIN_BPM,
+            max_bpm: DEFAULT_MAX_BPM,
             tightness: beats::DEFAULT_TIGHTNESS,
             latency_s: beats::ENVELOPE_LATENCY_S,
             min_pulse_rms: tempo::MIN_PULSE_RMS,
+            prior_bpm: tempo::PRIOR_BPM,
+            prior_octaves: tempo::PRIOR_OCTAVES,
+            level_exponent: tempo::LEVEL_EXPONENT,
+            level_threshold: tempo::LEVEL_THRESHOLD,
         }
+    }
+}
+
+impl RhythmConfig {
+    /// The default configuration with the tempo search range `(min_bpm, max_bpm)` (`None`:
+    /// [`DEFAULT_MIN_BPM`]–[`DEFAULT_MAX_BPM`]).
+    pub fn with_tempo_range(tempo_range: Option<(f32, f32)>) -> Self {
+        let mut config = RhythmConfig::default();
+        if let Some((lo, hi)) = tempo_range {
+            config.min_bpm = lo;
+            config.max_bpm = hi;
+        }
+        config
     }
 }
 
@@ -100,22 +136,31 @@ impl Rhythm {
         } else {
             0.0
         };
+        let params = tempo::TempoParams {
+            min_bpm: self.config.min_bpm,
+            max_bpm: self.config.max_bpm,
+            min_rms: self.config.min_pulse_rms,
+            prior_bpm: self.config.prior_bpm,
+            prior_octaves: self.config.prior_octaves,
+            level_exponent: self.config.level_exponent,
+            level_threshold: self.config.level_threshold,
+        };
         let Some(t) = tempo::estimate(
             onset_env,
             fps,
-            self.config.min_bpm,
-            self.config.max_bpm,
-            self.config.min_pulse_rms,
+            &params,
             &mut self.detrended,
             &mut self.rho,
         ) else {
             return RhythmResult {
                 bpm: None,
                 confidence: 0.0,
+                candidates: Vec::new(),
                 beats: Vec::new(),
                 onset_rate,
             };
         };
+        let candidates = t.candidates[..t.n_candidates].to_vec();
         self.last_tempo = Some(t);
         beats::track(
             onset_env,
@@ -133,6 +178,7 @@ impl Rhythm {
         RhythmResult {
             bpm: Some(t.bpm),
             confidence: t.confidence,
+            candidates,
             beats,
             onset_rate,
         }
@@ -143,4 +189,55 @@ impl Rhythm {
 /// STFT frame) sampled every `hop` samples at `sr` Hz, with the default [`RhythmConfig`].
 pub fn analyze(onset_env: &[f32], sr: u32, hop: usize) -> RhythmResult {
     Rhythm::new(RhythmConfig::default()).analyze(onset_env, sr, hop)
+}
+
+/// [`analyze`] with the tempo search range `(min_bpm, max_bpm)` instead of the default
+/// (`None`: [`DEFAULT_MIN_BPM`]–[`DEFAULT_MAX_BPM`]).
+pub fn analyze_in(
+    onset_env: &[f32],
+    sr: u32,
+    hop: usize,
+    tempo_range: Option<(f32, f32)>,
+) -> RhythmResult {
+    Rhythm::new(RhythmConfig::with_tempo_range(tempo_range)).analyze(onset_env, sr, hop)
+}
+
+/// The tempo as written into a track record:
+/// `{"bpm": 98.0, "confidence": 0.7, "candidates": [[98.0, 0.7], [196.0, 0.2]]}`; `bpm` is
+/// `null` (confidence 0, no candidates) when the audio has no pulse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TempoRecord {
+    /// Beats per minute; `null` when the audio has no pulse.
+    pub bpm: Option<f64>,
+    /// Confidence in `[0, 1]`.
+    pub confidence: f64,
+    /// `[bpm, strength]` of the best tempo hypotheses, strongest first (see
+    /// [`RhythmResult::candidates`]).
+    pub candidates: Vec<(f64, f64)>,
+}
+
+impl TempoRecord {
+    /// The record of `r` (non-finite values dropped or set to 0).
+    pub fn from_result(r: &RhythmResult) -> Self {
+        let fin = |x: f32| if x.is_finite() { x as f64 } else { 0.0 };
+        TempoRecord {
+            bpm: r.bpm.map(|b| b as f64).filter(|b| b.is_finite() && *b > 0.0),
+            confidence: fin(r.confidence).clamp(0.0, 1.0),
+            candidates: r
+                .candidates
+                .iter()
+                .filter(|c| c.0.is_finite() && c.0 > 0.0)
+                .map(|&(b, s)| (b as f64, fin(s)))
+                .collect(),
+        }
+    }
+
+    /// A record with every field present, for deriving table columns.
+    pub fn template() -> Self {
+        TempoRecord {
+            bpm: Some(0.5),
+            confidence: 0.5,
+            candidates: Vec::new(),
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Global tempo: autocorrelation, a harmonic comb over it, and a metrical-level (octave) decision.
+//! Global tempo: autocorrelation, a harmonic comb over it, and a choice among the comb's
+//! peaks by metrical-level salience and a log-normal tempo prior.
 //!
 //! # Method
 //! Written from the published descriptions (no code copied):
@@ -8,50 +9,48 @@
 //!    high-pass in Scheirer 1998 and Klapuri et al. 2006).
 //! 2. **Autocorrelation** (unbiased, normalised):
 //!    `ρ[l] = (Σ_t x[t]·x[t+l] / (n − l)) / (Σ_t x[t]² / n)`, `l = 0 … L`, with
-//!    `L` = [`ACF_SPAN_S`] seconds of lag. Accumulated in f64. Cost `O(n·L)`: for a 2-hour
-//!    mix (310 000 frames at 43 Hz) about 10⁸ multiply-adds.
+//!    `L` = max([`ACF_SPAN_S`], `K` slowest periods) of lag. Accumulated in f64. Cost `O(n·L)`.
 //! 3. **Harmonic comb salience** (Scheirer 1998 comb filters; the "enhanced ACF" of
 //!    Percival & Tzanetakis 2014; Klapuri 2006's periodicity summation): for a beat
 //!    period `τ` frames (fractional),
-//!    `S(τ) = (1/K) Σ_{k=1..K} ρ(k·τ)`, `K` = [`COMB_HARMONICS`], `ρ` linearly interpolated.
-//!    A pulse that repeats at `τ` also repeats at `2τ, 3τ, …`, so `S` peaks at the periods
-//!    of the metrical grid, and sharply at the right period.
-//! 4. **Candidate.** `τ₀ = argmax S(τ)` over the allowed range `[min_bpm, max_bpm]`
-//!    (grid of 0.05 BPM), refined by a parabola through the three best grid points and
-//!    then by a long comb (all multiples `kτ ≤ L`) searched ±2 % around it, so the period is
-//!    known to a small fraction of a frame.
-//! 5. **Metrical level (octave) decision.** The comb cannot tell the beat from the half bar
-//!    or the eighth note: all share multiples. Following the idea of "beat strength vs.
-//!    subdivision" used by Klapuri 2006 (tatum/tactus/measure) and Percival & Tzanetakis
-//!    2014 (octave decision from features of the pulse), we fold the envelope on a grid of
-//!    period `τ` at its best phase `φ` and measure how strong the midpoints are. The fold
-//!    uses the half-wave rectified detrended envelope `x⁺ = max(0, e − ē)`, so the baseline
-//!    that sustained notes leave in `e` does not fill the empty grid points:
-//!    `on(τ) = mean_k max x⁺[φ + kτ ± 1]`, `mid(τ) = mean_k max x⁺[φ + kτ + τ/2 ± 1]`,
-//!    `m(τ) = mid / on` (phase and ratio computed per [`FOLD_WINDOW_S`] window and
-//!    averaged, so a slowly drifting tempo does not blur the fold).
-//!    At the beat level of a 4/4 groove the midpoints are off-beat eighths (weak, `m ≈ 0.1–0.5`);
-//!    at the half-bar level they are beats 2 and 4 (snare: `m ≈ 0.7–1`); at the eighth level
-//!    they are sixteenths (`m ≈ 0`). On the tuning set, `m(τ₀/2)` was ≤ 0.06 wherever `τ₀`
-//!    was the beat and ≥ 0.15 wherever `τ₀` was the half bar (songs with a pulse below the
-//!    beat level); the thresholds sit in those gaps. With the slower candidate `τ₀` (comb salience favours
-//!    slow periods) we double the tempo when `m(τ₀) > MID_HIGH` (the midpoint is a full beat)
-//!    or when `m(τ₀/2) > SUB_HIGH` (the doubled level itself has a clear subdivision, i.e. it
-//!    looks like a beat with eighths), provided the doubled tempo stays within `max_bpm`.
-//!    Before that, a ternary check: when the points at `τ₀/3` and `2τ₀/3` are as strong as the
-//!    pulse (`m₃(τ₀) > MID_HIGH` and `m₃ > m`), the comb has locked onto every third beat
-//!    (e.g. 60 for a steady 180 BPM pulse) and the tempo is tripled, if within `max_bpm`.
-//! 6. **Confidence** `= clamp(S(τ̂), 0, 1)` at the chosen period: the mean normalised
+//!    `S(τ) = (1/K) Σ_{k=1..K} ρ(k·τ)`, `K` = [`COMB_HARMONICS`], `ρ` linearly interpolated,
+//!    evaluated on a logarithmic BPM grid (0.1 % steps) over the search range
+//!    (default 40–250 BPM). A pulse that repeats at `τ` also repeats at `2τ, 3τ, …`, so `S`
+//!    peaks at every level of the metrical grid (eighths, beats, half bars, bars).
+//! 4. **Candidates.** The [`MAX_PEAKS`] highest local maxima of `S`, each refined by a
+//!    parabola in log-BPM.
+//! 5. **Metrical-level salience.** The comb cannot tell the beat from the half bar or the
+//!    bar: all share multiples. A level is the beat only if the points *between* its pulses
+//!    are weaker than the pulses (Klapuri 2006: tatum/tactus/measure; Percival & Tzanetakis
+//!    2014: octave decision from the pulse's features). For each candidate we fold the
+//!    half-wave rectified detrended envelope `x⁺ = max(0, x)` on a grid of period `τ` at its
+//!    best phase `φ` (per [`FOLD_WINDOW_S`] window, so a drifting tempo does not blur it):
+//!    `on(τ) = mean_k max x⁺[φ + kτ ± 1]`, `m(τ) = mid / on` with the midpoints
+//!    `φ + kτ + τ/2`, and `m₃(τ) = third / on` with the points `φ + kτ + τ/3, + 2τ/3`.
+//!    At the half-bar level the midpoints are beats (`m ≈ 0.8–1`), at the bar of a waltz the
+//!    thirds are beats (`m₃ ≈ 1`); at the beat level both are off-beats (`m ≈ 0–0.4`).
+//!    The level salience is `L(τ) = max(S(τ), 0) · (1 − max(m, m₃))^γ` ([`LEVEL_EXPONENT`]).
+//! 6. **Tempo prior** (log-normal, as in Klapuri et al. 2006 and Ellis 2007): the beat of most
+//!    music lies near a moderate tempo, `W(b) = exp(−½ (log2(b / μ) / σ)²)` with
+//!    `μ` = [`PRIOR_BPM`], `σ` = [`PRIOR_OCTAVES`]. The tempo is
+//!    `argmax_τ W(b(τ)) · L(τ)` over the candidates; its period is then refined by a long comb
+//!    (all multiples `kτ ≤ L`) searched ±2 % around it. `γ`, `μ` and `σ` were chosen on the
+//!    tuning sets (see docs/accuracy.md), not on the sets the figures are reported on.
+//! 7. **Candidates reported**: the candidates' scores `W·L`, merged within 2 %, normalised to
+//!    sum 1, strongest first ([`N_CANDIDATES`] of them).
+//! 8. **Confidence** `= clamp(S(τ̂), 0, 1)` at the chosen period: the mean normalised
 //!    autocorrelation at its first multiples — 1 for a perfectly periodic envelope, ≈ 0 for
-//!    noise or a single event. Below [`MIN_SALIENCE`], with less than [`MIN_DURATION_S`]
-//!    of envelope, or when the detrended envelope's RMS is below `min_rms`
-//!    ([`MIN_PULSE_RMS`] = 0.1 dB by default: a drone) there is no pulse: `bpm = None`,
-//!    confidence 0.
+//!    noise. There is **no pulse** (`None`) only when the envelope is shorter than
+//!    [`MIN_DURATION_S`], when the detrended envelope's RMS is below `min_rms`
+//!    ([`MIN_PULSE_RMS`] = 0.1 dB by default: silence, a drone), or when no candidate's `S`
+//!    exceeds what noise reaches, `max(`[`MIN_SALIENCE`]`, NOISE_Z / √n)` ([`NOISE_Z`]; the
+//!    autocorrelation of `n` frames of white noise has a standard deviation of `1/√n`).
 //!
 //! References: E. Scheirer, "Tempo and beat analysis of acoustic musical signals", JASA 1998;
 //! A. Klapuri, A. Eronen, J. Astola, "Analysis of the meter of acoustic musical signals",
-//! IEEE TASLP 2006; G. Percival, G. Tzanetakis, "Streamlined tempo estimation based on
-//! autocorrelation and cross-correlation with pulses", IEEE/ACM TASLP 2014.
+//! IEEE TASLP 2006; D. P. W. Ellis, "Beat tracking by dynamic programming", JNMR 2007;
+//! G. Percival, G. Tzanetakis, "Streamlined tempo estimation based on autocorrelation and
+//! cross-correlation with pulses", IEEE/ACM TASLP 2014.
 
 /// Moving-average width for detrending, seconds.
 pub const DETREND_S: f32 = 1.5;
@@ -61,12 +60,23 @@ pub const ACF_SPAN_S: f32 = 8.0;
 pub const COMB_HARMONICS: usize = 4;
 /// Window over which the envelope is folded for the level decision, seconds.
 pub const FOLD_WINDOW_S: f32 = 20.0;
-/// `m(τ₀)` above this: the midpoint is as strong as the pulse → double the tempo.
-pub const MID_HIGH: f32 = 0.62;
-/// `m(τ₀/2)` above this: the doubled level has a clear subdivision → double the tempo.
-pub const SUB_HIGH: f32 = 0.11;
-/// Comb salience below this means "no pulse".
-pub const MIN_SALIENCE: f32 = 0.1;
+/// Exponent `γ` of the level salience `(1 − max(m, m₃))^γ`.
+pub const LEVEL_EXPONENT: f32 = 2.0;
+/// Fold ratio `θ` up to which a level is not penalised: the level salience uses
+/// `max(0, max(m, m₃) − θ) / (1 − θ)`.
+pub const LEVEL_THRESHOLD: f32 = 0.5;
+/// Centre `μ` of the log-normal tempo prior, BPM.
+pub const PRIOR_BPM: f32 = 110.0;
+/// Width `σ` of the log-normal tempo prior, octaves.
+pub const PRIOR_OCTAVES: f32 = 0.8;
+/// Comb peaks examined as candidates.
+pub const MAX_PEAKS: usize = 8;
+/// Tempo candidates reported.
+pub const N_CANDIDATES: usize = 4;
+/// Smallest comb salience of a pulse.
+pub const MIN_SALIENCE: f32 = 0.03;
+/// Comb salience of a pulse must exceed `NOISE_Z / √n` (`n` envelope frames).
+pub const NOISE_Z: f32 = 2.5;
 /// Default [`estimate`] `min_rms`: RMS of the detrended envelope below which there is no pulse.
 /// The envelope is in dB per band (librosa's definition, relative to the track's maximum), so
 /// this is level-independent: songs measure 0.4–4 dB, a steady drone ≈ 0.02 dB (its tiny
@@ -74,6 +84,39 @@ pub const MIN_SALIENCE: f32 = 0.1;
 pub const MIN_PULSE_RMS: f32 = 0.1;
 /// Shortest envelope that can carry a tempo, seconds.
 pub const MIN_DURATION_S: f32 = 2.0;
+
+/// Parameters of [`estimate`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TempoParams {
+    /// Slowest tempo considered, BPM.
+    pub min_bpm: f32,
+    /// Fastest tempo considered, BPM.
+    pub max_bpm: f32,
+    /// RMS of the detrended envelope below which there is no pulse ([`MIN_PULSE_RMS`]).
+    pub min_rms: f32,
+    /// Centre of the tempo prior, BPM ([`PRIOR_BPM`]).
+    pub prior_bpm: f32,
+    /// Width of the tempo prior, octaves ([`PRIOR_OCTAVES`]).
+    pub prior_octaves: f32,
+    /// Level-salience exponent ([`LEVEL_EXPONENT`]).
+    pub level_exponent: f32,
+    /// Fold ratio up to which a level is not penalised ([`LEVEL_THRESHOLD`]).
+    pub level_threshold: f32,
+}
+
+impl Default for TempoParams {
+    fn default() -> Self {
+        TempoParams {
+            min_bpm: 40.0,
+            max_bpm: 250.0,
+            min_rms: MIN_PULSE_RMS,
+            prior_bpm: PRIOR_BPM,
+            prior_octaves: PRIOR_OCTAVES,
+            level_exponent: LEVEL_EXPONENT,
+            level_threshold: LEVEL_THRESHOLD,
+        }
+    }
+}
 
 /// Result of the tempo stage.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,16 +127,20 @@ pub struct TempoEstimate {
     pub period: f32,
     /// Confidence in `[0, 1]`.
     pub confidence: f32,
-    /// Diagnostics: midpoint ratio `m` at the comb's candidate `τ₀` and at `τ₀/2`.
+    /// `(bpm, strength)` of the best hypotheses, strongest first; the first
+    /// `n_candidates` entries are valid.
+    pub candidates: [(f32, f32); N_CANDIDATES],
+    /// Number of valid `candidates`.
+    pub n_candidates: usize,
+    /// Diagnostics: midpoint ratio `m` and third-point ratio `m₃` at the chosen period.
     pub mid_ratio: f32,
     /// See `mid_ratio`.
-    pub sub_ratio: f32,
-    /// Whether the tempo was doubled from the comb's candidate.
-    pub doubled: bool,
-    /// Diagnostics: third-point ratio `m₃` at `τ₀`.
     pub third_ratio: f32,
-    /// Whether the tempo was tripled from the comb's candidate.
-    pub tripled: bool,
+    /// Diagnostics: every examined comb peak as `[bpm, S, m, m₃, score]`, best score first;
+    /// the first `n_peaks` are valid.
+    pub peaks: [[f32; 5]; MAX_PEAKS],
+    /// Number of valid `peaks`.
+    pub n_peaks: usize,
 }
 
 /// `e − moving_average(e)` over `w` frames (centred, edges use the available part).
@@ -244,24 +291,37 @@ pub fn midpoint_ratio(env: &[f32], period: f32, window: usize) -> f32 {
     fold_ratios(env, period, window).0
 }
 
+/// A peak of the comb salience examined as a tempo candidate.
+#[derive(Debug, Clone, Copy, Default)]
+struct Peak {
+    bpm: f32,
+    salience: f32,
+    mid: f32,
+    third: f32,
+    score: f32,
+}
+
 /// Estimates the global tempo from the onset envelope. `fps = sr / hop` frames per second.
 /// Returns `None` when there is no pulse. `scratch` buffers are reused (two envelope-length
 /// vectors plus the autocorrelation).
 pub fn estimate(
     env: &[f32],
     fps: f32,
-    min_bpm: f32,
-    max_bpm: f32,
-    min_rms: f32,
+    params: &TempoParams,
     detrended: &mut Vec<f32>,
     rho: &mut Vec<f32>,
 ) -> Option<TempoEstimate> {
     let n = env.len();
     let valid = |x: f32| x.is_finite() && x > 0.0;
+    let (min_bpm, max_bpm) = (params.min_bpm, params.max_bpm);
     if !valid(fps)
         || !valid(min_bpm)
         || !valid(max_bpm)
         || max_bpm <= min_bpm
+        || !valid(params.prior_bpm)
+        || !valid(params.prior_octaves)
+        || !params.level_exponent.is_finite()
+        || params.level_exponent < 0.0
         || (n as f32) < MIN_DURATION_S * fps
     {
         return None;
@@ -275,81 +335,132 @@ pub fn estimate(
         power += v as f64 * v as f64;
     }
     let rms = (power / n as f64).sqrt() as f32;
-    if rms.is_nan() || rms < min_rms {
+    if rms.is_nan() || rms < params.min_rms {
         return None;
     }
-    let max_lag = (ACF_SPAN_S * fps).ceil() as usize;
+    let slowest = 60.0 * fps / min_bpm;
+    let max_lag = (ACF_SPAN_S * fps).max(COMB_HARMONICS as f32 * slowest).ceil() as usize;
     autocorrelation(detrended, max_lag, rho);
     if rho.len() < 3 || rho[0] <= 0.0 {
         return None;
     }
     let bpm_to_period = |b: f32| 60.0 * fps / b;
-
-    // grid search of the comb salience over BPM
-    let step = 0.05f32;
-    let steps = ((max_bpm - min_bpm) / step).floor() as usize;
-    let mut best = (f32::MIN, min_bpm, 0usize);
     let sal_at = |b: f32| comb_salience(rho, bpm_to_period(b), COMB_HARMONICS);
-    for i in 0..=steps {
-        let b = min_bpm + i as f32 * step;
-        let s = sal_at(b);
-        if s > best.0 {
-            best = (s, b, i);
+
+    // comb salience on a logarithmic grid; keep the MAX_PEAKS highest local maxima
+    let ratio = 1.001f32;
+    let steps = ((max_bpm / min_bpm).ln() / ratio.ln()).ceil().max(2.0) as usize;
+    let grid = |i: usize| min_bpm * (max_bpm / min_bpm).powf(i as f32 / steps as f32);
+    let mut peaks = [Peak::default(); MAX_PEAKS];
+    let mut n_peaks = 0usize;
+    let (mut prev2, mut prev1) = (f32::NEG_INFINITY, sal_at(grid(0)));
+    for i in 1..=steps + 1 {
+        let cur = if i <= steps {
+            sal_at(grid(i))
+        } else {
+            f32::NEG_INFINITY
+        };
+        // grid point i − 1 is a local maximum (the ends count against the outside)
+        if prev1 >= prev2 && prev1 >= cur && prev1 > 0.0 && prev1.is_finite() {
+            let j = i - 1;
+            let mut b = grid(j);
+            if j > 0 && j < steps && cur.is_finite() {
+                let den = prev2 - 2.0 * prev1 + cur;
+                if den < 0.0 {
+                    let off = (0.5 * (prev2 - cur) / den).clamp(-0.5, 0.5);
+                    b *= ratio.powf(off);
+                }
+            }
+            let p = Peak {
+                bpm: b,
+                salience: prev1,
+                ..Peak::default()
+            };
+            if n_peaks < MAX_PEAKS {
+                peaks[n_peaks] = p;
+                n_peaks += 1;
+            } else if let Some(w) = (0..MAX_PEAKS)
+                .min_by(|&x, &y| peaks[x].salience.total_cmp(&peaks[y].salience))
+                .filter(|&w| peaks[w].salience < p.salience)
+            {
+                peaks[w] = p;
+            }
         }
+        prev2 = prev1;
+        prev1 = cur;
     }
-    let (s0, mut b0, i0) = best;
-    if s0.is_nan() || s0 < MIN_SALIENCE {
+    let peaks = &mut peaks[..n_peaks];
+    let best_salience = peaks.iter().fold(0.0f32, |m, p| m.max(p.salience));
+    let noise_floor = MIN_SALIENCE.max(NOISE_Z / (n as f32).sqrt());
+    if best_salience.is_nan() || best_salience <= noise_floor {
         return None;
     }
-    if i0 > 0 && i0 < steps {
-        let (sl, sr) = (sal_at(b0 - step), sal_at(b0 + step));
-        let den = sl - 2.0 * s0 + sr;
-        if den < 0.0 {
-            b0 += 0.5 * step * (sl - sr) / den;
-        }
-    }
-    let mut period = refine_period(rho, bpm_to_period(b0));
 
-    // metrical level decision
-    let window = (FOLD_WINDOW_S * fps).round() as usize;
-    // fold the half-wave rectified detrended envelope: the baseline of sustained notes removed
+    // metrical-level salience × tempo prior, on the half-wave rectified detrended envelope
     for v in detrended.iter_mut() {
         *v = v.max(0.0);
     }
     let fold_env: &[f32] = detrended;
-    let (mid_ratio, third_ratio) = fold_ratios(fold_env, period, window);
-    let tripled = third_ratio > MID_HIGH
-        && third_ratio > mid_ratio
-        && 3.0 * 60.0 * fps / period <= max_bpm + 1.0;
-    let mut sub_ratio = 0.0;
-    let mut doubled = false;
-    if tripled {
-        period /= 3.0;
-    } else {
-        sub_ratio = midpoint_ratio(fold_env, 0.5 * period, window);
-        let doubled_bpm = 2.0 * 60.0 * fps / period;
-        doubled = doubled_bpm <= max_bpm + 1.0 && (mid_ratio > MID_HIGH || sub_ratio > SUB_HIGH);
-        if doubled {
-            period *= 0.5;
+    let window = (FOLD_WINDOW_S * fps).round() as usize;
+    for p in peaks.iter_mut() {
+        let (m, m3) = fold_ratios(fold_env, bpm_to_period(p.bpm), window);
+        p.mid = m;
+        p.third = m3;
+        let theta = params.level_threshold.clamp(0.0, 0.95);
+        let excess = ((m.max(m3) - theta) / (1.0 - theta)).clamp(0.0, 1.0);
+        let level = (1.0 - excess).powf(params.level_exponent);
+        let z = (p.bpm / params.prior_bpm).log2() / params.prior_octaves;
+        let prior = (-0.5 * z * z).exp();
+        p.score = prior * p.salience.max(0.0) * level;
+        if !p.score.is_finite() {
+            p.score = 0.0;
         }
     }
-    let confidence = comb_salience(rho, period, COMB_HARMONICS).clamp(0.0, 1.0);
-    if !confidence.is_finite() {
-        return None;
+    peaks.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let chosen = peaks[0];
+    let mut period = refine_period(rho, bpm_to_period(chosen.bpm));
+    let lo_period = bpm_to_period(max_bpm);
+    let hi_period = bpm_to_period(min_bpm);
+    if period.is_nan() || period < lo_period * 0.999 || period > hi_period * 1.001 {
+        period = bpm_to_period(chosen.bpm);
     }
     let bpm = 60.0 * fps / period;
-    if !bpm.is_finite() {
+    let confidence = comb_salience(rho, period, COMB_HARMONICS).clamp(0.0, 1.0);
+    if !bpm.is_finite() || !confidence.is_finite() {
         return None;
+    }
+
+    // candidates: scores merged within 2 %, normalised to sum 1
+    let total: f32 = peaks.iter().map(|p| p.score).sum();
+    let mut candidates = [(0.0f32, 0.0f32); N_CANDIDATES];
+    let mut n_candidates = 0usize;
+    for (i, p) in peaks.iter().enumerate() {
+        let b = if i == 0 { bpm } else { p.bpm };
+        let share = if total > 0.0 { p.score / total } else { 0.0 };
+        if let Some(c) = candidates[..n_candidates]
+            .iter_mut()
+            .find(|c| (c.0 / b - 1.0).abs() <= 0.02)
+        {
+            c.1 += share;
+        } else if n_candidates < N_CANDIDATES && (i == 0 || share > 0.0) {
+            candidates[n_candidates] = (b, share);
+            n_candidates += 1;
+        }
+    }
+    let mut diag = [[0.0f32; 5]; MAX_PEAKS];
+    for (d, p) in diag.iter_mut().zip(peaks.iter()) {
+        *d = [p.bpm, p.salience, p.mid, p.third, p.score];
     }
     Some(TempoEstimate {
         bpm,
         period,
         confidence,
-        mid_ratio,
-        sub_ratio,
-        doubled,
-        third_ratio,
-        tripled,
+        candidates,
+        n_candidates,
+        peaks: diag,
+        n_peaks: peaks.len(),
+        mid_ratio: chosen.mid,
+        third_ratio: chosen.third,
     })
 }
 
@@ -405,7 +516,7 @@ mod tests {
     fn silent_envelope_has_no_tempo() {
         let e = vec![0.0f32; 2000];
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        assert!(estimate(&e, 43.066, 60.0, 200.0, MIN_PULSE_RMS, &mut a, &mut b).is_none());
+        assert!(estimate(&e, 43.066, &TempoParams::default(), &mut a, &mut b).is_none());
     }
 
     #[test]

@@ -7,58 +7,68 @@
 //!
 //! ```text
 //! r_x(k, m) = Σ_i (x[(i+k) mod 12] − x̄)(p_m[i] − p̄_m) / sqrt(Σ_i (x[(i+k) mod 12] − x̄)² · Σ_i (p_m[i] − p̄_m)²)
-//! R(k, m)   = (r_x(k, m) + w · r_o(k, m)) / (1 + w)
-//! (tonic, mode) = argmax_{k, m} R(k, m)
+//! (tonic, mode) = argmax_{k, m} r_x(k, m)
 //! ```
 //!
-//! `r_o` is the same correlation for the **opening profile** `o`, the HPCP of the first
-//! 1.5 s of sound (see [`super::hpcp`]), with weight `w = w₀ · tonalness(o)`,
-//! `w₀ = 1` ([`super::TonalConfig::opening_weight`]) and `tonalness` as in the confidence
-//! below, so that an unpitched opening (drum count-in, noise) does not vote.
-//! This is a cue about the *tonic*, not the scale: pieces commonly open (and close) on the tonic
-//! chord, so the opening tells a minor key from its relative major (same pitch-class set) and a
-//! key from its dominant, which a whole-track profile alone cannot when the harmony never uses
-//! the raised leading tone. On leitmotif's evaluation corpora (synthetic songs that all open on
-//! the tonic chord) it lifts the held-out MIREX score from 0.936 to 1.000; on music with a
-//! non-tonic introduction it can mislead, which is why it is a weight and can be set to 0. The
-//! window (1.5 s) and the weight were chosen on the tuning sets (seeds 1 and 3), see
-//! `docs/accuracy_key.md`. The closing seconds are not used: in the tuning sets they were often
-//! cut mid-bar and did not help.
+//! The [`N_CANDIDATES`] best keys are reported with their scores `r` (the estimate first, then
+//! the runners-up), and tonics are spelled as musicians spell the key, with the fewest
+//! accidentals ([`MAJOR_NAMES`], [`MINOR_NAMES`]: `Eb major`, `Bb minor`, `F# major`,
+//! `C# minor`).
+//!
+//! An optional **opening cue** ([`estimate_with_opening`], `TonalConfig::opening_weight`, default
+//! 0 = off) adds the same correlation on the first 1.5 s. It assumed that a piece opens on its
+//! tonic chord; on the real development sets it lowers the MIREX score (grooves 0.868 → 0.742,
+//! chorales 0.953 → 0.898, tuning sets of docs/accuracy.md), so it is off by default.
 //!
 //! # Profiles
-//! - [`KeyProfile::Leitmotif`] (default): a data-driven profile in the manner of Faraldo et
-//!   al. (Á. Faraldo, E. Gómez, S. Jordà, P. Herrera, "Key estimation in electronic dance
-//!   music", ECIR 2016), who derived their profiles from the average chroma of a corpus
-//!   annotated with keys. Ours is the mean, over the 60 songs of leitmotif's key-tuning set
-//!   (`synth_corpus.py OUT 60 1`; 35 major, 25 minor), of each song's HPCP (as computed by
-//!   [`super::hpcp`] with the default parameters) divided by its sum and rotated so that the
-//!   annotated tonic comes first; then scaled to a maximum of 1 (HPCP hop `N/2` at the time;
-//!   the profile is insensitive to the hop). Without the opening cue, its leave-one-out MIREX
-//!   score on that set is 0.988 (Krumhansl–Kessler on the same HPCP: 0.907; Temperley: 0.897).
-//!   It reflects music built from diatonic triads with a harmonic-minor dominant; see
-//!   `docs/accuracy_key.md` for the held-out figures.
+//! All published; none is learned from leitmotif's evaluation material.
+//! - [`KeyProfile::Aarden`] (default): pitch-class distributions of the Essen folksong
+//!   collection, B. Aarden, *Dynamic melodic expectancy*, PhD thesis, Ohio State University,
+//!   2003 (the values distributed with D. Huron's Humdrum Toolkit and music21).
 //! - [`KeyProfile::KrumhanslKessler`]: probe-tone ratings of C. L. Krumhansl and
 //!   E. J. Kessler, "Tracing the dynamic changes in perceived tonal organization in a spatial
-//!   representation of musical keys", Psychological Review 89(4), 1982 (also Krumhansl,
-//!   *Cognitive Foundations of Musical Pitch*, 1990, table 2.1).
+//!   representation of musical keys", Psychological Review 89(4), 1982.
 //! - [`KeyProfile::Temperley`]: D. Temperley, "What's key for key? The Krumhansl–Schmuckler
 //!   key-finding algorithm reconsidered", Music Perception 17(1), 1999.
+//! - [`KeyProfile::AardenTemperley`]: the mean of the two correlations.
 //!
-//! # Confidence
-//! `confidence = clamp(R_best, 0, 1) · tonalness(x)`, `tonalness(x) = clamp(cv / 0.4, 0, 1)`,
-//! where `cv = std(x)/mean(x)` is
-//! the coefficient of variation of the profile: tonal music concentrates its energy on the
-//! scale (`cv` 0.37–0.89 on the tuning set, 0.56 median) while noise and unpitched drums
-//! spread it evenly (`cv` near 0), for which a correlation alone would still pick *some* key
-//! with `r` ≈ 0.5–0.7. An all-zero profile (silence) gives C major with confidence 0. The
-//! result is never NaN.
+//! On the tuning sets (docs/accuracy.md) Aarden scored 0.97 on chorales and 0.82 on grooves,
+//! Krumhansl–Kessler 0.90 / 0.81, Temperley 0.84 / 0.85, their Aarden–Temperley mean
+//! 0.95 / 0.87; Aarden is the default as the best single published profile on compositions.
+//!
+//! # No key, confidence
+//! `tonalness(x) = clamp(cv / 0.4, 0, 1)` with `cv = std(x)/mean(x)`, the coefficient of
+//! variation of the profile: tonal music concentrates its energy on the scale (`cv` 0.37–0.89
+//! on synthetic songs) while noise and unpitched drums spread it evenly (`cv` near 0). Below
+//! [`MIN_TONALNESS`] (silence, noise) there is **no key**: tonic and mode `None`, confidence 0,
+//! no candidates. Otherwise `confidence = clamp(r_best, 0, 1) · tonalness(x)`. Never NaN.
 
-use super::Key;
+use serde::Serialize;
 
-/// Pitch-class names, C first, sharps.
+/// Pitch-class names, C first, sharps (the names [`super::TonalResult::hpcp`] is indexed by).
 pub const PITCH_CLASSES: [&str; 12] = [
     "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
 ];
+
+/// Tonic names of the 12 major keys as musicians spell them (fewest accidentals; F# major
+/// rather than Gb major), indexed by pitch class, C first.
+pub const MAJOR_NAMES: [&str; 12] = [
+    "C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
+];
+/// Tonic names of the 12 minor keys (fewest accidentals; Eb minor rather than D# minor),
+/// indexed by pitch class, C first.
+pub const MINOR_NAMES: [&str; 12] = [
+    "C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B",
+];
+
+/// The spelled tonic of the key `pc` (0 = C) in `mode` (0 = major, 1 = minor).
+pub fn tonic_name(pc: usize, mode: usize) -> &'static str {
+    if mode == 0 {
+        MAJOR_NAMES[pc % 12]
+    } else {
+        MINOR_NAMES[pc % 12]
+    }
+}
 
 /// Krumhansl & Kessler (1982) probe-tone ratings, major, tonic first.
 pub const KK_MAJOR: [f64; 12] = [
@@ -72,37 +82,129 @@ pub const KK_MINOR: [f64; 12] = [
 pub const TEMPERLEY_MAJOR: [f64; 12] = [5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0];
 /// Temperley (1999), minor, tonic first.
 pub const TEMPERLEY_MINOR: [f64; 12] = [5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0];
-/// leitmotif's data-driven major profile (see the module docs), tonic first.
-pub const LEITMOTIF_MAJOR: [f64; 12] = [
-    1.0000, 0.2036, 0.5080, 0.1616, 0.5522, 0.5821, 0.2204, 0.8418, 0.1887, 0.5498, 0.2201, 0.4065,
+/// Aarden (2003) / Essen folksong collection pitch-class distributions, major, tonic first.
+pub const AARDEN_MAJOR: [f64; 12] = [
+    17.7661, 0.145624, 14.9265, 0.160186, 19.8049, 11.3587, 0.291248, 22.062, 0.145624, 8.15494,
+    0.232998, 4.95122,
 ];
-/// leitmotif's data-driven minor profile (see the module docs), tonic first.
-pub const LEITMOTIF_MINOR: [f64; 12] = [
-    1.0000, 0.2271, 0.4658, 0.5922, 0.2473, 0.6304, 0.2159, 0.8560, 0.5218, 0.2674, 0.4713, 0.3083,
+/// Aarden (2003) / Essen folksong collection pitch-class distributions, minor, tonic first.
+pub const AARDEN_MINOR: [f64; 12] = [
+    18.2648, 0.737619, 14.0499, 16.8599, 0.702494, 14.4362, 0.702494, 18.6161, 4.56621, 1.93186,
+    7.37619, 1.75623,
 ];
 
 /// Which pair of key profiles to correlate with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyProfile {
-    /// Data-driven profiles from leitmotif's tuning set (default).
-    #[default]
-    Leitmotif,
-    /// Krumhansl & Kessler (1982).
+    /// The mean of the correlations with [`KeyProfile::Aarden`] and [`KeyProfile::Temperley`].
+    AardenTemperley,
+    /// Krumhansl & Kessler (1982) probe-tone ratings.
     KrumhanslKessler,
     /// Temperley (1999).
     Temperley,
+    /// Aarden (2003), pitch-class counts of the Essen folksong collection (default).
+    #[default]
+    Aarden,
 }
 
 impl KeyProfile {
-    /// The (major, minor) profiles, tonic first.
+    /// The (major, minor) profiles, tonic first (for [`KeyProfile::AardenTemperley`]: Aarden's;
+    /// use [`key_scores`] for the combined scores).
     pub fn profiles(self) -> (&'static [f64; 12], &'static [f64; 12]) {
         match self {
-            KeyProfile::Leitmotif => (&LEITMOTIF_MAJOR, &LEITMOTIF_MINOR),
+            KeyProfile::AardenTemperley => (&AARDEN_MAJOR, &AARDEN_MINOR),
             KeyProfile::KrumhanslKessler => (&KK_MAJOR, &KK_MINOR),
             KeyProfile::Temperley => (&TEMPERLEY_MAJOR, &TEMPERLEY_MINOR),
+            KeyProfile::Aarden => (&AARDEN_MAJOR, &AARDEN_MINOR),
         }
     }
 }
+
+/// One scored key: a candidate of [`Key::candidates`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeyCandidate {
+    /// Spelled tonic ([`tonic_name`]): `Eb`, `F#`, …
+    pub tonic: &'static str,
+    /// `major` or `minor`.
+    pub mode: &'static str,
+    /// Correlation score `R(k, m)` in `[−1, 1]`.
+    pub score: f32,
+}
+
+/// Key estimate of a track.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    /// Spelled tonic (`C`, `Db`, … `B`, see [`tonic_name`]); `None` for silence and unpitched
+    /// audio (a profile with tonalness below [`MIN_TONALNESS`]).
+    pub tonic: Option<&'static str>,
+    /// `major` or `minor`; `None` with the tonic.
+    pub mode: Option<&'static str>,
+    /// Confidence in `[0, 1]`; 0 when there is no key.
+    pub confidence: f32,
+    /// The [`N_CANDIDATES`] best keys with their scores, best first (the estimate, then the
+    /// runners-up); empty when there is no key.
+    pub candidates: Vec<KeyCandidate>,
+}
+
+impl Key {
+    /// No key (silence, unpitched audio).
+    pub fn none() -> Self {
+        Key {
+            tonic: None,
+            mode: None,
+            confidence: 0.0,
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// The key as written into a track record: `{"tonic": "Eb", "mode": "major", "confidence":
+/// 0.71, "candidates": [["Eb major", 0.83], ["C minor", 0.74], …]}`; `tonic` and `mode` are
+/// `null` (confidence 0, no candidates) for silence and unpitched audio.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyRecord {
+    /// Spelled tonic, `null` when there is no key.
+    pub tonic: Option<String>,
+    /// `major` / `minor`, `null` when there is no key.
+    pub mode: Option<String>,
+    /// Confidence in `[0, 1]`.
+    pub confidence: f64,
+    /// `[name, score]` of the best keys, best first (the estimate, then the runners-up).
+    pub candidates: Vec<(String, f64)>,
+}
+
+impl KeyRecord {
+    /// The record of `key` (non-finite numbers become 0).
+    pub fn from_key(key: &Key) -> Self {
+        let fin = |x: f32| if x.is_finite() { x as f64 } else { 0.0 };
+        KeyRecord {
+            tonic: key.tonic.map(str::to_string),
+            mode: key.mode.map(str::to_string),
+            confidence: fin(key.confidence).clamp(0.0, 1.0),
+            candidates: key
+                .candidates
+                .iter()
+                .map(|c| (format!("{} {}", c.tonic, c.mode), fin(c.score)))
+                .collect(),
+        }
+    }
+
+    /// A record with every field present, for deriving table columns.
+    pub fn template() -> Self {
+        KeyRecord {
+            tonic: Some(String::new()),
+            mode: Some(String::new()),
+            confidence: 0.5,
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// Number of keys reported in [`Key::candidates`].
+pub const N_CANDIDATES: usize = 4;
+/// Tonalness ([`tonalness`]) below which a profile has no key: silence, noise, drums
+/// (`cv` < 0.2; white noise measures `cv` ≈ 0.1, the real tuning sets `cv` ≥ 0.29).
+pub const MIN_TONALNESS: f64 = 0.5;
 
 /// Pearson correlation of `x` rotated so that `tonic` comes first, with `profile`; 0 when
 /// either has no variance.
@@ -127,6 +229,13 @@ pub fn correlate(x: &[f64; 12], tonic: usize, profile: &[f64; 12]) -> f64 {
 
 /// The correlation of `x` with all 24 keys: `[mode][tonic]`, mode 0 = major, 1 = minor.
 pub fn key_scores(x: &[f64; 12], profile: KeyProfile) -> [[f64; 12]; 2] {
+    if profile == KeyProfile::AardenTemperley {
+        let (a, t) = (
+            key_scores(x, KeyProfile::Aarden),
+            key_scores(x, KeyProfile::Temperley),
+        );
+        return std::array::from_fn(|m| std::array::from_fn(|k| 0.5 * (a[m][k] + t[m][k])));
+    }
     let (maj, min) = profile.profiles();
     [
         std::array::from_fn(|t| correlate(x, t, maj)),
@@ -155,7 +264,8 @@ pub fn estimate(x: &[f64; 12], profile: KeyProfile) -> Key {
 }
 
 /// Estimates the key from the track profile `x` and the opening profile `opening` (both C
-/// first): `argmax_{k,m} r_x(k, m) + w · r_opening(k, m)`.
+/// first): `argmax_{k,m} (r_x(k, m) + w · r_opening(k, m)) / (1 + w)`, where `w` is scaled by
+/// the opening's tonalness. No key when `x`'s tonalness is below [`MIN_TONALNESS`].
 pub fn estimate_with_opening(
     x: &[f64; 12],
     opening: &[f64; 12],
@@ -163,25 +273,37 @@ pub fn estimate_with_opening(
     profile: KeyProfile,
 ) -> Key {
     let clean = x.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
+    let tonal = tonalness(&clean);
+    if tonal < MIN_TONALNESS {
+        return Key::none();
+    }
     let open = opening.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     // The opening counts only as much as it is tonal (a drum count-in or noise says nothing).
     let w = (if w.is_finite() { w.max(0.0) } else { 0.0 }) * tonalness(&open);
     let scores = key_scores(&clean, profile);
     let open_scores = key_scores(&open, profile);
-    let (mut best_r, mut best_t, mut best_m) = (f64::NEG_INFINITY, 0, 0);
+    let mut all = [(0.0f64, 0usize, 0usize); 24];
     for m in 0..2 {
         for t in 0..12 {
-            let r = (scores[m][t] + w * open_scores[m][t]) / (1.0 + w);
-            if r > best_r {
-                (best_r, best_t, best_m) = (r, t, m);
-            }
+            all[m * 12 + t] = ((scores[m][t] + w * open_scores[m][t]) / (1.0 + w), t, m);
         }
     }
-    let conf = best_r.clamp(0.0, 1.0) * tonalness(&clean);
+    all.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (best_r, best_t, best_m) = all[0];
+    let conf = best_r.clamp(0.0, 1.0) * tonal;
+    let mode_name = |m: usize| if m == 0 { "major" } else { "minor" };
     Key {
-        tonic: PITCH_CLASSES[best_t],
-        mode: if best_m == 0 { "major" } else { "minor" },
+        tonic: Some(tonic_name(best_t, best_m)),
+        mode: Some(mode_name(best_m)),
         confidence: if conf.is_finite() { conf as f32 } else { 0.0 },
+        candidates: all[..N_CANDIDATES]
+            .iter()
+            .map(|&(r, t, m)| KeyCandidate {
+                tonic: tonic_name(t, m),
+                mode: mode_name(m),
+                score: r as f32,
+            })
+            .collect(),
     }
 }
 
@@ -192,9 +314,9 @@ mod tests {
     #[test]
     fn profiles_recognise_themselves_in_every_key() {
         for p in [
-            KeyProfile::Leitmotif,
             KeyProfile::KrumhanslKessler,
             KeyProfile::Temperley,
+            KeyProfile::Aarden,
         ] {
             let (maj, min) = p.profiles();
             for t in 0..12 {
@@ -203,22 +325,39 @@ mod tests {
                     x[(i + t) % 12] = maj[i];
                 }
                 let k = estimate(&x, p);
-                assert_eq!((k.tonic, k.mode), (PITCH_CLASSES[t], "major"));
+                assert_eq!((k.tonic, k.mode), (Some(MAJOR_NAMES[t]), Some("major")));
+                assert_eq!(k.candidates.len(), N_CANDIDATES);
+                assert!((k.candidates[0].score - 1.0).abs() < 1e-6);
                 for i in 0..12 {
                     x[(i + t) % 12] = min[i];
                 }
                 let k = estimate(&x, p);
-                assert_eq!((k.tonic, k.mode), (PITCH_CLASSES[t], "minor"));
+                assert_eq!((k.tonic, k.mode), (Some(MINOR_NAMES[t]), Some("minor")));
                 assert!(k.confidence > 0.5 && k.confidence <= 1.0);
+                assert!(k.candidates.windows(2).all(|w| w[0].score >= w[1].score));
             }
         }
     }
 
     #[test]
-    fn flat_or_empty_profile_has_zero_confidence() {
+    fn keys_are_spelled_with_the_fewest_accidentals() {
+        assert_eq!(tonic_name(3, 0), "Eb");
+        assert_eq!(tonic_name(10, 1), "Bb");
+        assert_eq!(tonic_name(6, 0), "F#");
+        assert_eq!(tonic_name(1, 0), "Db");
+        assert_eq!(tonic_name(1, 1), "C#");
+        assert_eq!(tonic_name(8, 1), "G#");
+        assert_eq!(tonic_name(3, 1), "Eb");
+        assert_eq!(tonic_name(11, 0), "B");
+    }
+
+    #[test]
+    fn flat_or_empty_profile_has_no_key() {
         for x in [[0.0; 12], [1.0; 12], [f64::NAN; 12]] {
             let k = estimate(&x, KeyProfile::default());
-            assert_eq!(k.confidence, 0.0);
+            assert_eq!(k, Key::none());
+            let r = KeyRecord::from_key(&k);
+            assert_eq!((r.tonic, r.mode, r.confidence), (None, None, 0.0));
         }
     }
 }

@@ -15,9 +15,10 @@
 //!   estimated), one 12-vector per STFT frame, plus its mean and (population) standard
 //!   deviation over frames.
 //! - **key** ([`key`]): Krumhansl–Schmuckler correlation of a harmonic pitch-class profile
-//!   ([`hpcp`], Gómez 2006, from its own 4096-point STFT of the signal) with data-driven
-//!   major/minor profiles, plus the same correlation on the opening 1.5 s as a tonic cue;
-//!   confidence in `[0, 1]`, ≈ 0 for silence, noise and drums. Tonic names use sharps.
+//!   ([`hpcp`], Gómez 2006, from its own 4096-point STFT of the signal) with
+//!   published major/minor profiles (Krumhansl–Kessler by default); no key (`None`) for
+//!   silence, noise and drums; the runners-up with their scores; tonics spelled with the
+//!   fewest accidentals (`Eb major`, `C# minor`).
 //!
 //! # Memory and the tuning buffer
 //! chroma_stft needs the track's tuning before it can compute the first frame, and the tuning
@@ -57,18 +58,7 @@ use chroma::ChromaFilterbank;
 use hpcp::{Hpcp, HpcpConfig};
 use tuning::PitchCandidates;
 
-pub use key::{KeyProfile, PITCH_CLASSES};
-
-/// Key estimate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Key {
-    /// `C`, `C#`, … `B`.
-    pub tonic: &'static str,
-    /// `major` or `minor`.
-    pub mode: &'static str,
-    /// Confidence in `[0, 1]`.
-    pub confidence: f32,
-}
+pub use key::{Key, KeyCandidate, KeyProfile, KeyRecord, PITCH_CLASSES};
 
 /// Tonal description of a track.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,7 +99,7 @@ impl Default for TonalConfig {
             tuning_buffer_s: 120.0,
             hpcp: HpcpConfig::default(),
             key_profile: KeyProfile::default(),
-            opening_weight: 1.0,
+            opening_weight: 0.0,
         }
     }
 }

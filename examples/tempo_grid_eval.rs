@@ -1,0 +1,134 @@
+//! Tempo-stage tuning study: computes the onset envelope of every file of one or more
+//! evaluation sets (the full leitmotif pipeline, as the CLI runs it) once, then runs the rhythm
+//! stage over a grid of tempo-prior centres `μ`, widths `σ`, level exponents `γ` and level thresholds `θ`
+//! ([`RhythmConfig`]) and prints ACC1/ACC2 per set for each setting, best mean ACC1 first.
+//! Used on the TUNING sets only (tools/eval_accuracy.sh; docs/accuracy.md).
+//!
+//! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose]
+//!
+//! `SET_DIR/truth.json` holds the tempo truth (`{"file": {"bpm": 120.0, ...}}`, the format of
+//! `../shared/eval/real_dev_corpus.py` and `synth_corpus.py`). `--verbose` prints the comb peaks
+//! of every ACC1 miss at the default setting; `--no-grid` skips the grid.
+use std::path::Path;
+
+use leitmotif::features::rhythm::{Rhythm, RhythmConfig};
+use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let verbose = args.iter().any(|a| a == "--verbose");
+    let config = AnalysisConfig::default();
+    let (sr, hop) = (config.sample_rate, config.hop_length);
+    let mut keeper = Pipeline::new(
+        config,
+        FeatureOptions {
+            keep_frames: true,
+            ..Default::default()
+        },
+    )
+    .expect("pipeline");
+    // (set, file, truth bpm, envelope)
+    let mut data: Vec<(String, String, f64, Vec<f32>)> = Vec::new();
+    for dir in args.iter().filter(|a| !a.starts_with("--")) {
+        let dir = Path::new(dir);
+        let truth: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("truth.json")).expect("read truth.json"),
+        )
+        .expect("parse truth.json");
+        let set = dir.file_name().unwrap().to_string_lossy().to_string();
+        for (file, t) in truth.as_object().expect("truth object") {
+            let Some(bpm) = t["bpm"].as_f64() else {
+                continue;
+            };
+            match keeper.analyze(&dir.join(file)) {
+                Ok(a) => {
+                    let env = a.frames.map(|f| f.onset_strength).unwrap_or_default();
+                    data.push((set.clone(), file.clone(), bpm, env));
+                }
+                Err(e) => eprintln!("{file}: {e}"),
+            }
+        }
+    }
+    let sets: Vec<String> = {
+        let mut s: Vec<String> = data.iter().map(|d| d.0.clone()).collect();
+        s.dedup();
+        s
+    };
+    let score = |cfg: &RhythmConfig, print: bool| -> Vec<(f64, f64)> {
+        let mut rh = Rhythm::new(cfg.clone());
+        sets.iter()
+            .map(|set| {
+                let (mut n, mut a1, mut a2) = (0usize, 0usize, 0usize);
+                for (s, file, bpm, env) in &data {
+                    if s != set {
+                        continue;
+                    }
+                    let r = rh.analyze(env, sr, hop);
+                    let est = r.bpm.map(|b| b as f64).unwrap_or(0.0);
+                    let ok1 = (est - bpm).abs() <= 0.04 * bpm;
+                    let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
+                        .iter()
+                        .any(|f| (est - bpm * f).abs() <= 0.04 * bpm * f);
+                    n += 1;
+                    a1 += ok1 as usize;
+                    a2 += ok2 as usize;
+                    if print && !ok1 {
+                        let t = rh.last_tempo;
+                        let peaks: Vec<String> = t
+                            .map(|t| {
+                                t.peaks[..t.n_peaks]
+                                    .iter()
+                                    .map(|p| {
+                                        format!(
+                                            "{:.1}:S{:.2} m{:.2} m3{:.2} sc{:.3}",
+                                            p[0], p[1], p[2], p[3], p[4]
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        println!(
+                            "{set}/{file}: truth {bpm:.1} est {est:.1} | {}",
+                            peaks.join(" | ")
+                        );
+                    }
+                }
+                (a1 as f64 / n.max(1) as f64, a2 as f64 / n.max(1) as f64)
+            })
+            .collect()
+    };
+    let default = RhythmConfig::default();
+    println!("default {:?}", score(&default, verbose));
+    let mut rows = Vec::new();
+    let grid = !args.iter().any(|a| a == "--no-grid");
+    for mu in [100.0, 110.0, 120.0, 130.0] {
+        for sigma in [0.4, 0.6, 0.8, 1.0, 1.5] {
+            for gamma in [0.5, 1.0, 2.0, 4.0] {
+                for delta in [0.0, 0.3, 0.5, 0.6, 0.7] {
+                    if !grid {
+                        break;
+                    }
+                    let cfg = RhythmConfig {
+                        prior_bpm: mu,
+                        prior_octaves: sigma,
+                        level_exponent: gamma,
+                        level_threshold: delta,
+                        ..default.clone()
+                    };
+                    let r = score(&cfg, false);
+                    let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
+                    rows.push((mean, mu, sigma, gamma, delta, r));
+                }
+            }
+        }
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("sets {sets:?}");
+    for (mean, mu, sigma, gamma, delta, r) in rows.iter().take(25) {
+        let per: Vec<String> = r
+            .iter()
+            .map(|(a1, a2)| format!("{a1:.3}/{a2:.3}"))
+            .collect();
+        println!("mean ACC1 {mean:.3}  mu {mu} sigma {sigma} gamma {gamma} delta {delta}  {per:?}");
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Reproduces the tables of docs/accuracy.md.
+#   1. renders the evaluation sets (tools/render_eval_sets.sh: TUNING seed 11, REPORT seed 12),
+#   2. runs the real CLI (`leitmotif extract`) on every set,
+#   3. runs librosa 0.11 and Essentia 2.1 on the REPORT sets (../shared/eval/anchors.py for
+#      tempo and key, tools/anchor_beats.py for beat times),
+#   4. scores with ../shared/eval/score.py (tempo ACC1/ACC2, MIREX key) and
+#      tools/accuracy_report.py (beat F-measure, 70 ms).
+# usage: tools/eval_accuracy.sh [EVAL_DIR]     (from the repository root; EVAL_DIR default /tmp/lm-eval)
+# Needs the evaluation environment of tools/render_eval_sets.sh. Set SKIP_ANCHORS=1 to score
+# leitmotif alone (e.g. on the tuning sets while developing).
+set -euo pipefail
+EVAL=${1:-/tmp/lm-eval}
+PY=${PY:-/tmp/evalenv/bin/python}
+SHARED=${SHARED:-../shared/eval}
+tools/render_eval_sets.sh "$EVAL"
+cargo build --release --bin leitmotif
+for set in grooves-tune key-tune synth-tune grooves-report key-report synth-report; do
+  d="$EVAL/$set"
+  rm -f "$EVAL/$set.jsonl"
+  target/release/leitmotif extract "$d" -o "$EVAL/$set.jsonl" -q -j 1
+  anchors="$EVAL/$set.anchors.json"; beats="$EVAL/$set.beats.json"
+  if [[ $set == *-report && -z ${SKIP_ANCHORS:-} ]]; then
+    nice -n 10 "$PY" "$SHARED/anchors.py" "$d" "$anchors" > /dev/null
+    [[ $set == key-* ]] || nice -n 10 "$PY" tools/anchor_beats.py "$d" "$beats"
+  fi
+  echo "== $set"
+  "$PY" tools/accuracy_report.py "$d" "$EVAL/$set.jsonl" "$EVAL/$set.estimates.json" "$anchors" "$beats" | grep -v '^[a-z]*[0-9]*\.[a-z0-9]*:' || true
+  "$PY" "$SHARED/score.py" "$d/truth.json" "$EVAL/$set.estimates.json"
+done

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Renders the small fixtures of tests/rhythm.rs and tests/tonal.rs (tempo, key, no key / no tempo)
+into tests/fixtures/accuracy/, with their truth in truth.json. Run once from the repository root:
+
+    /tmp/evalenv/bin/python tools/make_accuracy_fixtures.py
+
+Needs fluidsynth, fluid-soundfont-gm and ffmpeg (apt) and pretty_midi, music21 (pip). Every file is
+mono, 22050 Hz, Ogg Vorbis (quality 1) or FLAC, 12-30 s, so the set stays around 0.5 MB.
+
+- groove_sparse_96.ogg / groove_dense_96.ogg: one rock groove at 96 BPM in A minor (kick on 1 and 3,
+  snare on 2 and 4, bass and chords), hi-hat at half density (quarter notes, the pulse a
+  half-tempo estimator locks onto) and at double density (sixteenths, the pulse a double-tempo
+  estimator locks onto). Truth: 96 BPM. (i-VI-III-VII has the pitch content of C major's
+  vi-IV-I-V: the key truth of these two is not used by the tests.)
+- groove_waltz_138.ogg: a waltz (bass on 1, chords on 2 and 3) at 138 BPM in F major. Truth: 138 BPM.
+- offtonic_eb_major.ogg: piano chords, bass and melody in Eb major whose progression opens on IV
+  and V (IV-V-iii-vi | ii-V-I-I): the opening is not the tonic. Truth: Eb major.
+- chorale_minor.ogg: Bach's chorale BWV 10.7 (music21 corpus; G minor by its key signature and
+  final bass note), first 30 s, organ. Truth: G minor.
+- silence.flac (12 s of digital silence) and noise.ogg (12 s of pink noise): no key, no tempo.
+"""
+import json, os, subprocess, tempfile
+
+import pretty_midi
+
+SF2 = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+OUT = "tests/fixtures/accuracy"
+
+
+def render(pm, dst, seconds):
+    with tempfile.TemporaryDirectory() as tmp:
+        mid, wav = os.path.join(tmp, "a.mid"), os.path.join(tmp, "a.wav")
+        pm.write(mid)
+        subprocess.run(["fluidsynth", "-ni", "-q", "-F", wav, "-r", "44100", SF2, mid], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        codec = ["-c:a", "libvorbis", "-q:a", "1"] if dst.endswith(".ogg") else ["-c:a", "flac"]
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", wav, "-t", str(seconds), "-ac", "1",
+                        "-ar", "22050", "-af", "loudnorm=I=-16:TP=-1.5", *codec, dst], check=True)
+
+
+def note(inst, pitch, start, dur, vel=90):
+    inst.notes.append(pretty_midi.Note(velocity=vel, pitch=pitch, start=start, end=start + dur))
+
+
+def groove(bpm, hat_per_beat, seconds, tonic=57):
+    pm = pretty_midi.PrettyMIDI(initial_tempo=bpm)
+    drums = pretty_midi.Instrument(program=0, is_drum=True)
+    bass = pretty_midi.Instrument(program=33)
+    keys = pretty_midi.Instrument(program=4)
+    beat = 60.0 / bpm
+    prog = [0, -4, 3, -2]  # i VI III VII (A minor: Am F C G)
+    minor = {0: [0, 3, 7], -4: [0, 4, 7], 3: [0, 4, 7], -2: [0, 4, 7]}
+    for b in range(int(seconds / beat) + 1):
+        t = b * beat
+        root = tonic + prog[(b // 4) % 4]
+        note(drums, 36 if b % 2 == 0 else 38, t, 0.1, 110 if b % 2 == 0 else 100)
+        for k in range(hat_per_beat):
+            note(drums, 42, t + k * beat / hat_per_beat, 0.05, 70 if k == 0 else 55)
+        note(bass, root - 24, t, 0.9 * beat, 95)
+        if b % 2 == 0:
+            for iv in minor[prog[(b // 4) % 4]]:
+                note(keys, root + iv, t, 1.8 * beat, 70)
+    pm.instruments += [drums, bass, keys]
+    return pm
+
+
+def waltz(bpm, seconds, tonic=53):
+    pm = pretty_midi.PrettyMIDI(initial_tempo=bpm)
+    bass = pretty_midi.Instrument(program=32)
+    keys = pretty_midi.Instrument(program=0)
+    beat = 60.0 / bpm
+    prog = [(0, [0, 4, 7]), (5, [0, 4, 7]), (7, [0, 4, 7, 10]), (0, [0, 4, 7])]
+    for bar in range(int(seconds / (3 * beat)) + 1):
+        root, chord = prog[bar % 4]
+        t = bar * 3 * beat
+        note(bass, tonic - 12 + root, t, 0.9 * beat, 100)
+        for k in (1, 2):
+            for iv in chord:
+                note(keys, tonic + 12 + root + iv, t + k * beat, 0.5 * beat, 75)
+    pm.instruments += [bass, keys]
+    return pm
+
+
+def off_tonic(seconds, tonic=63):
+    # Eb major: IV V iii vi | ii V I I, two beats per chord at 100 BPM
+    pm = pretty_midi.PrettyMIDI(initial_tempo=100)
+    piano = pretty_midi.Instrument(program=0)
+    bass = pretty_midi.Instrument(program=32)
+    lead = pretty_midi.Instrument(program=73)
+    scale = [0, 2, 4, 5, 7, 9, 11]
+    degrees = [3, 4, 2, 5, 1, 4, 0, 0]
+    beat = 0.6
+    t, i = 0.0, 0
+    while t < seconds:
+        d = degrees[i % len(degrees)]
+        triad = [scale[(d + k) % 7] + 12 * ((d + k) // 7) for k in (0, 2, 4)]
+        for iv in triad:
+            note(piano, tonic - 12 + iv, t, 2 * beat, 70)
+        note(bass, tonic - 24 + scale[d], t, 2 * beat, 90)
+        for k in range(2):  # melody: chord tones
+            note(lead, tonic + triad[(i + k) % 3], t + k * beat, beat, 80)
+        t += 2 * beat
+        i += 1
+    pm.instruments += [piano, bass, lead]
+    return pm
+
+
+def chorale(seconds):
+    from music21 import corpus
+    with tempfile.TemporaryDirectory() as tmp:
+        mid = os.path.join(tmp, "c.mid")
+        corpus.parse("bach/bwv10.7.mxl").write("midi", fp=mid)
+        pm = pretty_midi.PrettyMIDI(mid)
+    for inst in pm.instruments:
+        inst.program, inst.is_drum = 19, False
+    return pm
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    truth = {}
+    render(groove(96, 1, 20), f"{OUT}/groove_sparse_96.ogg", 20)
+    truth["groove_sparse_96.ogg"] = {"bpm": 96.0, "key": "A", "mode": "minor"}
+    render(groove(96, 4, 20), f"{OUT}/groove_dense_96.ogg", 20)
+    truth["groove_dense_96.ogg"] = {"bpm": 96.0, "key": "A", "mode": "minor"}
+    render(waltz(138, 20), f"{OUT}/groove_waltz_138.ogg", 20)
+    truth["groove_waltz_138.ogg"] = {"bpm": 138.0, "key": "F", "mode": "major"}
+    render(off_tonic(24), f"{OUT}/offtonic_eb_major.ogg", 24)
+    truth["offtonic_eb_major.ogg"] = {"key": "Eb", "mode": "major"}
+    render(chorale(30), f"{OUT}/chorale_minor.ogg", 30)
+    truth["chorale_minor.ogg"] = {"key": "G", "mode": "minor"}
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono",
+                    "-t", "12", "-c:a", "flac", f"{OUT}/silence.flac"], check=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "anoisesrc=r=22050:color=pink:amplitude=0.3:seed=7", "-t", "12", "-ac", "1", "-c:a", "libvorbis",
+                    "-q:a", "0", f"{OUT}/noise.ogg"], check=True)
+    truth["silence.flac"] = {"bpm": None, "key": None}
+    truth["noise.ogg"] = {"bpm": None, "key": None}
+    json.dump(truth, open(f"{OUT}/truth.json", "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()

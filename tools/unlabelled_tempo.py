@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Plausibility of leitmotif's tempo on unlabelled real recordings: where librosa 0.11
+(`beat_track`) and Essentia 2.1 (`RhythmExtractor2013`, multifeature) agree within 4 %, does
+leitmotif agree too (ACC1 against their mean, and ACC2)? Also counts null tempos.
+
+usage: unlabelled_tempo.py DIR LEITMOTIF.jsonl ANCHORS_CACHE.json [N]
+(`leitmotif extract DIR -o LEITMOTIF.jsonl` first; e.g. DIR = /usr/share/games/wesnoth/1.16/data/core/music
+from the Debian package wesnoth-1.16-music; the first N files in name order, default all).
+"""
+import json, os, sys
+
+
+def main():
+    d, jsonl, cache = sys.argv[1], sys.argv[2], sys.argv[3]
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else None
+    lm = {os.path.basename(json.loads(l)["path"]): json.loads(l) for l in open(jsonl)}
+    files = sorted(lm)[:n]
+    res = json.load(open(cache)) if os.path.exists(cache) else {}
+    for f in files:
+        if f in res:
+            continue
+        import librosa, numpy as np
+        import essentia.standard as es
+        p = os.path.join(d, f)
+        y, sr = librosa.load(p, sr=22050, mono=True)
+        tl, _ = librosa.beat.beat_track(y=y, sr=sr)
+        te, _, _, _, _ = es.RhythmExtractor2013(method="multifeature")(es.MonoLoader(filename=p, sampleRate=44100)())
+        res[f] = {"librosa": float(np.atleast_1d(tl)[0]), "essentia": float(te)}
+        json.dump(res, open(cache, "w"), indent=1)
+    agree = ok1 = ok2 = nulls = 0
+    for f in files:
+        t = lm[f].get("tempo", {}).get("bpm")
+        a, e = res[f]["librosa"], res[f]["essentia"]
+        nulls += t is None
+        both = abs(a - e) <= 0.04 * e
+        line = f"{f:32s} leitmotif {t if t is None else round(t, 1)!s:>6} librosa {a:6.1f} essentia {e:6.1f}"
+        if both and a > 0:
+            ref = (a + e) / 2
+            agree += 1
+            x1 = t is not None and abs(t - ref) <= 0.04 * ref
+            x2 = t is not None and any(abs(t - ref * m) <= 0.04 * ref * m for m in (1, 2, 3, 0.5, 1 / 3))
+            ok1 += x1
+            ok2 += x2
+            line += "  agree: " + ("OK" if x1 else "octave" if x2 else "MISS")
+        print(line)
+    print(f"{len(files)} tracks, {nulls} null tempos; librosa and Essentia agree on {agree}: "
+          f"leitmotif agrees on {ok1} (ACC1), {ok2} within an octave/third (ACC2)")
+
+
+if __name__ == "__main__":
+    main()
