@@ -65,7 +65,8 @@ pub struct ExtractArgs {
     /// Analysis sample rate in Hz.
     #[arg(long, default_value_t = 22050)]
     sample_rate: u32,
-    /// Analyse at most this many seconds of each track (longer tracks: a warning).
+    /// Analyse at most this many seconds of each track (default: 10800, three hours; longer
+    /// tracks are truncated with a warning, and `duration_s` keeps their full length).
     #[arg(long, value_name = "SECONDS")]
     max_duration: Option<f64>,
     /// Give up on a track after this many seconds (an error record; the run goes on).
