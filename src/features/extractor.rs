@@ -39,7 +39,7 @@ pub struct FeatureOptions {
     /// of silent input). Used to measure that stage's share of a full extraction.
     #[doc(hidden)]
     pub skip_tonal: bool,
-    /// Tempo search range `(min, max)` in BPM; `None`: [`RhythmConfig`]'s default.
+    /// Tempo search range `(min, max)` in BPM; `None`: the default range, 40–250 BPM.
     pub tempo_range: Option<(f32, f32)>,
 }
 

@@ -211,8 +211,8 @@ pub struct TempoRecord {
     pub bpm: Option<f64>,
     /// Confidence in `[0, 1]`.
     pub confidence: f64,
-    /// `[bpm, strength]` of the best tempo hypotheses, strongest first (see
-    /// [`RhythmResult::candidates`]).
+    /// `[bpm, strength]` of the best tempo hypotheses, strongest first (the metrical levels
+    /// the tempo stage weighed; strengths sum to at most 1).
     pub candidates: Vec<(f64, f64)>,
 }
 
