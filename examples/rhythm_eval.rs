@@ -75,11 +75,13 @@ fn main() {
                 continue;
             }
         };
+        let noise_like =
+            !(features.spectral.flatness.mean < leitmotif::features::rhythm::NOISE_FLATNESS as f64);
         let mut rhythm_ms = f64::INFINITY;
         let mut r = Default::default();
         for _ in 0..3 {
             let t1 = Instant::now();
-            r = rhythm.analyze(&env, sr, hop);
+            r = rhythm.analyze_hinted(&env, sr, hop, noise_like);
             rhythm_ms = rhythm_ms.min(t1.elapsed().as_secs_f64() * 1e3);
         }
         let r: leitmotif::features::rhythm::RhythmResult = r;

@@ -101,10 +101,10 @@ fn main() {
     println!("default {:?}", score(&default, verbose));
     let mut rows = Vec::new();
     let grid = !args.iter().any(|a| a == "--no-grid");
-    for mu in [100.0, 110.0, 120.0, 130.0] {
-        for sigma in [0.4, 0.6, 0.8, 1.0, 1.5] {
-            for gamma in [0.5, 1.0, 2.0, 4.0] {
-                for delta in [0.0, 0.3, 0.5, 0.6, 0.7] {
+    for mu in [110.0, 120.0, 125.0, 130.0, 135.0, 140.0, 150.0] {
+        for sigma in [0.5, 0.6, 0.7, 0.8, 1.0] {
+            for gamma in [0.0, 1.0, 2.0] {
+                for delta in [0.5] {
                     if !grid {
                         break;
                     }

@@ -185,7 +185,10 @@ impl FeatureExtractor {
         let (spectral, shape_rows) = self.spectral.finish(contrast);
         let (mfcc, mel_rows, mfcc_rows) = self.mfcc.finish(&mut self.onset);
         let onset_env = self.onset.finish(n);
-        let rhythm: RhythmResult = self.rhythm.analyze(&onset_env, self.sr, self.hop);
+        let noise_like = !(spectral.flatness.mean < crate::features::rhythm::NOISE_FLATNESS as f64);
+        let rhythm: RhythmResult =
+            self.rhythm
+                .analyze_hinted(&onset_env, self.sr, self.hop, noise_like);
         let tonal: TonalResult = self.tonal.finish();
         let loudness = std::mem::take(&mut self.loudness).finish();
         let finite = |v: &[f32]| v.iter().map(|&x| finite_or_zero(x as f64)).collect();

@@ -57,18 +57,24 @@ pub const DETREND_S: f32 = 1.5;
 /// Longest autocorrelation lag, seconds.
 pub const ACF_SPAN_S: f32 = 8.0;
 /// Number of multiples in the comb salience.
-pub const COMB_HARMONICS: usize = 4;
+pub const COMB_HARMONICS: usize = 8;
 /// Window over which the envelope is folded for the level decision, seconds.
 pub const FOLD_WINDOW_S: f32 = 20.0;
 /// Exponent `γ` of the level salience `(1 − max(m, m₃))^γ`.
-pub const LEVEL_EXPONENT: f32 = 2.0;
+pub const LEVEL_EXPONENT: f32 = 1.0;
 /// Fold ratio `θ` up to which a level is not penalised: the level salience uses
 /// `max(0, max(m, m₃) − θ) / (1 − θ)`.
 pub const LEVEL_THRESHOLD: f32 = 0.5;
 /// Centre `μ` of the log-normal tempo prior, BPM.
-pub const PRIOR_BPM: f32 = 110.0;
+pub const PRIOR_BPM: f32 = 130.0;
 /// Width `σ` of the log-normal tempo prior, octaves.
-pub const PRIOR_OCTAVES: f32 = 0.8;
+pub const PRIOR_OCTAVES: f32 = 0.6;
+/// Pulse-fill floor `φ₀`: a level whose every second pulse (or two pulses in three) is
+/// weaker than `φ₀` times the others is too fast; see [`fill_ratio`].
+pub const FILL_FLOOR: f32 = 0.05;
+/// Smallest fill factor: a too-fast level is demoted tenfold, not removed, so it stays
+/// among the candidates and can still win inside a narrow `--tempo-range`.
+pub const FILL_MIN_FACTOR: f32 = 0.1;
 /// Comb peaks examined as candidates.
 pub const MAX_PEAKS: usize = 8;
 /// Tempo candidates reported.
@@ -102,6 +108,13 @@ pub struct TempoParams {
     pub level_exponent: f32,
     /// Fold ratio up to which a level is not penalised ([`LEVEL_THRESHOLD`]).
     pub level_threshold: f32,
+    /// When `true` (the default), an envelope whose best comb salience does not exceed what
+    /// noise reaches has no tempo (`None`). When `false` (the pipeline passes `false` for
+    /// audio that is not noise-like, see `features::rhythm::NOISE_FLATNESS`), the strongest
+    /// candidate is still reported, with its low confidence.
+    pub require_pulse: bool,
+    /// Pulse-fill floor ([`FILL_FLOOR`]); 0 disables the fill term.
+    pub fill_floor: f32,
 }
 
 impl Default for TempoParams {
@@ -114,6 +127,8 @@ impl Default for TempoParams {
             prior_octaves: PRIOR_OCTAVES,
             level_exponent: LEVEL_EXPONENT,
             level_threshold: LEVEL_THRESHOLD,
+            require_pulse: true,
+            fill_floor: FILL_FLOOR,
         }
     }
 }
@@ -209,13 +224,22 @@ pub fn acf_at(rho: &[f32], lag: f32) -> f32 {
     rho[i] * (1.0 - f) + rho[i + 1] * f
 }
 
-/// Comb salience `S(τ) = (1/K) Σ_{k=1..K} ρ(kτ)`.
+/// Comb salience `S(τ) = (1/K') Σ_{k=1..K'} ρ(kτ)`, `K'` = the number of the first `K`
+/// multiples that lie inside the computed lags (so a short track does not penalise slow
+/// periods); 0 when not even `τ` does.
 pub fn comb_salience(rho: &[f32], period: f32, harmonics: usize) -> f32 {
+    let span = rho.len().saturating_sub(1) as f32;
     let mut s = 0.0f32;
+    let mut used = 0usize;
     for k in 1..=harmonics {
-        s += acf_at(rho, k as f32 * period);
+        let lag = k as f32 * period;
+        if lag >= span {
+            break;
+        }
+        s += acf_at(rho, lag);
+        used += 1;
     }
-    s / harmonics as f32
+    if used == 0 { 0.0 } else { s / used as f32 }
 }
 
 /// Mean of `max e[i−1..=i+1]` over grid points `i = round(phase + kτ)`, `k ≥ 0`, within `[lo, hi)`.
@@ -286,6 +310,17 @@ pub fn fold_ratios(env: &[f32], period: f32, window: usize) -> (f32, f32) {
     }
 }
 
+/// Pulse fill of a level `τ`: `min(m(2τ), m₃(3τ))`, the strength of every second pulse
+/// relative to the others (midpoint ratio of the level twice as slow) and of the second and
+/// third of every three (third-point ratio of the level three times as slow). A real beat has
+/// every pulse (`≈ 0.1–1`: weak beats are weaker, not absent); a level twice or three times
+/// faster than a click track has empty pulses (`≈ 0`).
+pub fn fill_ratio(env: &[f32], period: f32, window: usize) -> f32 {
+    let (alt2, _) = fold_ratios(env, 2.0 * period, window);
+    let (_, alt3) = fold_ratios(env, 3.0 * period, window);
+    alt2.min(alt3)
+}
+
 /// Midpoint ratio `m(τ)` (first element of [`fold_ratios`]).
 pub fn midpoint_ratio(env: &[f32], period: f32, window: usize) -> f32 {
     fold_ratios(env, period, window).0
@@ -339,7 +374,10 @@ pub fn estimate(
         return None;
     }
     let slowest = 60.0 * fps / min_bpm;
-    let max_lag = (ACF_SPAN_S * fps).max(COMB_HARMONICS as f32 * slowest).ceil() as usize;
+    // lags beyond half the envelope rest on too few products to be trusted
+    let max_lag = ((ACF_SPAN_S * fps).max(COMB_HARMONICS as f32 * slowest).ceil() as usize)
+        .min(n / 2)
+        .max(2);
     autocorrelation(detrended, max_lag, rho);
     if rho.len() < 3 || rho[0] <= 0.0 {
         return None;
@@ -392,7 +430,10 @@ pub fn estimate(
     let peaks = &mut peaks[..n_peaks];
     let best_salience = peaks.iter().fold(0.0f32, |m, p| m.max(p.salience));
     let noise_floor = MIN_SALIENCE.max(NOISE_Z / (n as f32).sqrt());
-    if best_salience.is_nan() || best_salience <= noise_floor {
+    if best_salience.is_nan()
+        || best_salience <= 0.0
+        || (params.require_pulse && best_salience <= noise_floor)
+    {
         return None;
     }
 
@@ -409,9 +450,15 @@ pub fn estimate(
         let theta = params.level_threshold.clamp(0.0, 0.95);
         let excess = ((m.max(m3) - theta) / (1.0 - theta)).clamp(0.0, 1.0);
         let level = (1.0 - excess).powf(params.level_exponent);
+        let fill = if params.fill_floor > 0.0 {
+            (fill_ratio(fold_env, bpm_to_period(p.bpm), window) / params.fill_floor)
+                .clamp(FILL_MIN_FACTOR, 1.0)
+        } else {
+            1.0
+        };
         let z = (p.bpm / params.prior_bpm).log2() / params.prior_octaves;
         let prior = (-0.5 * z * z).exp();
-        p.score = prior * p.salience.max(0.0) * level;
+        p.score = prior * p.salience.max(0.0) * level * fill;
         if !p.score.is_finite() {
             p.score = 0.0;
         }
