@@ -189,7 +189,7 @@ impl FeatureExtractor {
         let rhythm: RhythmResult =
             self.rhythm
                 .analyze_hinted(&onset_env, self.sr, self.hop, noise_like);
-        let tonal: TonalResult = self.tonal.finish();
+        let tonal: TonalResult = self.tonal.finish_hinted(noise_like);
         let loudness = std::mem::take(&mut self.loudness).finish();
         let finite = |v: &[f32]| v.iter().map(|&x| finite_or_zero(x as f64)).collect();
         let features = Features {

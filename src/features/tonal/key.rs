@@ -205,6 +205,11 @@ pub const N_CANDIDATES: usize = 4;
 /// Tonalness ([`tonalness`]) below which a profile has no key: silence, noise, drums
 /// (`cv` < 0.2; white noise measures `cv` ≈ 0.1, the real tuning sets `cv` ≥ 0.29).
 pub const MIN_TONALNESS: f64 = 0.5;
+/// The lower tonalness threshold used when the pipeline knows the audio is not noise-like
+/// (mean spectral flatness below `features::rhythm::NOISE_FLATNESS`): `cv` < 0.08. Dense
+/// orchestral recordings measure `cv` 0.10–0.15 (three of 16 Wesnoth tracks), pink noise
+/// 0.05, silence 0; white noise (`cv` ≈ 0.1) is caught by its flatness instead.
+pub const MIN_TONALNESS_PITCHED: f64 = 0.2;
 
 /// Pearson correlation of `x` rotated so that `tonic` comes first, with `profile`; 0 when
 /// either has no variance.
@@ -272,9 +277,21 @@ pub fn estimate_with_opening(
     w: f64,
     profile: KeyProfile,
 ) -> Key {
+    estimate_with_threshold(x, opening, w, profile, MIN_TONALNESS)
+}
+
+/// [`estimate_with_opening`] with the no-key threshold `min_tonalness` instead of
+/// [`MIN_TONALNESS`] (e.g. [`MIN_TONALNESS_PITCHED`]).
+pub fn estimate_with_threshold(
+    x: &[f64; 12],
+    opening: &[f64; 12],
+    w: f64,
+    profile: KeyProfile,
+    min_tonalness: f64,
+) -> Key {
     let clean = x.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     let tonal = tonalness(&clean);
-    if tonal < MIN_TONALNESS {
+    if tonal.is_nan() || tonal <= 0.0 || tonal < min_tonalness {
         return Key::none();
     }
     let open = opening.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });

@@ -16,7 +16,7 @@
 //!   deviation over frames.
 //! - **key** ([`key`]): Krumhansl–Schmuckler correlation of a harmonic pitch-class profile
 //!   ([`hpcp`], Gómez 2006, from its own 4096-point STFT of the signal) with
-//!   published major/minor profiles (Krumhansl–Kessler by default); no key (`None`) for
+//!   published major/minor profiles (Aarden's by default); no key (`None`) for
 //!   silence, noise and drums; the runners-up with their scores; tonics spelled with the
 //!   fewest accidentals (`Eb major`, `C# minor`).
 //!
@@ -251,6 +251,14 @@ impl TonalAnalyzer {
 
     /// Ends the track and returns the result.
     pub fn finish(&mut self) -> TonalResult {
+        self.finish_hinted(true)
+    }
+
+    /// [`TonalAnalyzer::finish`] told whether the audio is noise-like (mean spectral flatness
+    /// above `features::rhythm::NOISE_FLATNESS`). For audio that is not, the no-key threshold
+    /// is [`key::MIN_TONALNESS_PITCHED`] instead of [`key::MIN_TONALNESS`], so dense
+    /// orchestral recordings with a flat-ish profile still get a key.
+    pub fn finish_hinted(&mut self, noise_like: bool) -> TonalResult {
         if self.fb.is_none() {
             self.fix_tuning();
         }
@@ -287,7 +295,18 @@ impl TonalAnalyzer {
         });
         let pcp = hpcp::fold(&self.hpcp.profile, cents);
         let opening = hpcp::fold(&self.hpcp.opening, cents);
-        let key = key::estimate_with_opening(&pcp, &opening, self.opening_weight, self.key_profile);
+        let min_tonalness = if noise_like {
+            key::MIN_TONALNESS
+        } else {
+            key::MIN_TONALNESS_PITCHED
+        };
+        let key = key::estimate_with_threshold(
+            &pcp,
+            &opening,
+            self.opening_weight,
+            self.key_profile,
+            min_tonalness,
+        );
         TonalResult {
             tuning_cents: cents as f32,
             chroma_tuning_cents: chroma_cents as f32,
