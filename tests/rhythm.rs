@@ -412,3 +412,75 @@ fn silence_and_noise_have_no_tempo() {
         assert_eq!(r["beats"].as_array().map(Vec::len), Some(0));
     }
 }
+
+/// Pitched audio whose onsets have no regular pulse (piano-like notes at random times, as in a
+/// rubato passage or a short sting) still gets a tempo through the pipeline, with a low
+/// confidence; white noise of the same length gets none (issue 13: no null tempo on a real
+/// track, none for noise).
+#[test]
+fn pitched_audio_without_a_clear_pulse_gets_a_low_confidence_tempo() {
+    let n = 20 * SR as usize;
+    let mut y = vec![0.0f32; n];
+    let mut s = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rnd = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut t = 0.2;
+    while t < 19.0 {
+        let f0 = 220.0 * 2f64.powf((rnd() * 24.0).floor() / 12.0);
+        let start = (t * SR as f64) as usize;
+        for i in 0..(1.5 * SR as f64) as usize {
+            if start + i >= n {
+                break;
+            }
+            let tt = i as f64 / SR as f64;
+            let v = 0.3 * (-tt / 0.4).exp() * (2.0 * std::f64::consts::PI * f0 * tt).sin();
+            y[start + i] += v as f32;
+        }
+        t += 0.25 + 1.5 * rnd();
+    }
+    let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()).unwrap();
+    let input = Input::Samples {
+        samples: &y,
+        channels: 1,
+        sample_rate: SR,
+    };
+    let r = p.analyze_input(input, "rubato").unwrap().record.features;
+    eprintln!("rubato: {:?}", r.tempo);
+    let bpm = r.tempo.bpm.expect("pitched audio gets a tempo");
+    assert!((40.0..=250.0).contains(&bpm), "{bpm}");
+    assert!(r.tempo.confidence < 0.3, "{}", r.tempo.confidence);
+    assert!(!r.tempo.candidates.is_empty());
+
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let noise: Vec<f32> = (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.5
+        })
+        .collect();
+    let input = Input::Samples {
+        samples: &noise,
+        channels: 1,
+        sample_rate: SR,
+    };
+    let r = p.analyze_input(input, "noise").unwrap().record.features;
+    assert_eq!(r.tempo.bpm, None, "{:?}", r.tempo);
+    assert_eq!(r.tempo.confidence, 0.0);
+}
+
+/// A level twice or three times faster than a click track has empty pulses: the pulse-fill
+/// term keeps slow click tracks at their own tempo, and the double stays a candidate.
+#[test]
+fn slow_click_tracks_are_not_doubled() {
+    for bpm in [50.0, 60.0, 66.0] {
+        let r = analyze_samples(&click_track(bpm, 30.0));
+        let est = r.bpm.unwrap_or_else(|| panic!("{bpm}: no tempo")) as f64;
+        assert!((est - bpm).abs() < 0.02 * bpm, "{bpm}: estimated {est}");
+    }
+}
