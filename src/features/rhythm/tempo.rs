@@ -448,7 +448,11 @@ pub fn estimate(
         p.mid = m;
         p.third = m3;
         let theta = params.level_threshold.clamp(0.0, 0.95);
-        let excess = ((m.max(m3) - theta) / (1.0 - theta)).clamp(0.0, 1.0);
+        // strong midpoints demote a level only if the level twice as fast is itself an
+        // admissible tempo (a beat whose eighths are as loud as it stays the beat when 2×
+        // lies beyond `max_bpm`)
+        let m_eff = if 2.0 * p.bpm <= max_bpm { m } else { 0.0 };
+        let excess = ((m_eff.max(m3) - theta) / (1.0 - theta)).clamp(0.0, 1.0);
         let level = (1.0 - excess).powf(params.level_exponent);
         let fill = if params.fill_floor > 0.0 {
             (fill_ratio(fold_env, bpm_to_period(p.bpm), window) / params.fill_floor)
