@@ -10,7 +10,8 @@
 //! and the share spent inside the tonal stage.
 //!
 //! Environment variables override the defaults, for the ablations in `docs/accuracy.md`:
-//! `LM_PROFILE` (`krumhansl`, `temperley`, `aarden`), `LM_OPEN_W` (opening weight), `LM_HARM`
+//! `LM_PROFILE` (`krumhansl`, `temperley`, `aarden`), `LM_OPEN_W` (opening weight), `LM_BASS_W`
+//! (bass-profile weight), `LM_HARM`
 //! (harmonics), `LM_POW` (peak weight exponent), `LM_HOP` (HPCP hop), `LM_RECORD` (also write
 //! every HPCP frame to the `--profiles` file).
 
@@ -41,6 +42,9 @@ impl FrameSink for Sink {
                 }
                 if let Some(w) = std::env::var("LM_OPEN_W").ok().and_then(|v| v.parse().ok()) {
                     cfg.opening_weight = w;
+                }
+                if let Some(w) = std::env::var("LM_BASS_W").ok().and_then(|v| v.parse().ok()) {
+                    cfg.bass_weight = w;
                 }
                 match std::env::var("LM_PROFILE").as_deref() {
                     Ok("krumhansl") => cfg.key_profile = KeyProfile::KrumhanslKessler,

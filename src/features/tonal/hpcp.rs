@@ -78,6 +78,8 @@ impl Default for HpcpConfig {
 }
 
 const MAX_PEAKS: usize = 100;
+/// Upper edge of the bass register for [`Hpcp::bass`], Hz (B3 ≈ 247 Hz).
+pub const BASS_FMAX_HZ: f32 = 250.0;
 const PEAK_RANGE_DB: f32 = 60.0;
 /// Half width of the weighting window in 10-cent bins (`l/2 = 2/3` semitone).
 const HALF_WIDTH: f32 = 20.0 / 3.0;
@@ -112,6 +114,9 @@ pub struct Hpcp {
     /// counted from the first frame above −60 dBFS.
     pub opening: [f64; RES],
     opening_frames: usize,
+    /// Bass profile: the magnitudes of the spectral peaks below [`BASS_FMAX_HZ`], each on its
+    /// own pitch class (no harmonic summation), summed over the track (see `key`).
+    pub bass: [f64; RES],
     /// Frames that contributed (not silent).
     pub frames: usize,
     /// When `Some`, every frame's unit-max profile is appended (for offline studies only).
@@ -183,6 +188,7 @@ impl Hpcp {
             opening_floor: (wsum / 2.0 * 10f32.powf(-60.0 / 20.0)).powi(2),
             opened: 0,
             profile: [0.0; RES],
+            bass: [0.0; RES],
             frames: 0,
             opening: [0.0; RES],
             opening_frames: (cfg_opening_s.max(0.0) as f64 * sr as f64 / hop as f64).floor()
@@ -200,6 +206,7 @@ impl Hpcp {
     pub fn reset(&mut self) {
         self.framer.reset(0);
         self.profile = [0.0; RES];
+        self.bass = [0.0; RES];
         self.opening = [0.0; RES];
         self.opened = 0;
         self.frames = 0;
@@ -285,6 +292,8 @@ impl Hpcp {
             self.peaks.truncate(MAX_PEAKS);
         }
         let mut padded: Padded = [0.0; RES + 2 * PAD];
+        let mut bass: Padded = [0.0; RES + 2 * PAD];
+        let mut any_bass = false;
         let h_max = self.cfg.harmonics.max(1);
         let f_low = self.cfg.fmin * 0.5;
         for &(f, a) in &self.peaks {
@@ -294,6 +303,10 @@ impl Hpcp {
                 a.powf(self.cfg.magnitude_power)
             };
             let pos = RES as f32 * fastmath::log2(f / 440.0);
+            if f <= BASS_FMAX_HZ {
+                spread(&mut bass, &self.weighting, pos, a);
+                any_bass = true;
+            }
             for h in 1..=h_max {
                 if f / (h as f32) < f_low {
                     break;
@@ -301,6 +314,11 @@ impl Hpcp {
                 // 120·log2(f/h / 440) = pos − 120·log2(h)
                 spread(&mut padded, &self.weighting, pos - self.log2_h[h - 1], w);
                 w *= self.cfg.harmonic_decay;
+            }
+        }
+        if any_bass {
+            for (acc, v) in self.bass.iter_mut().zip(wrap_padded(&bass)) {
+                *acc += v as f64;
             }
         }
         self.frame_hpcp = wrap_padded(&padded);

@@ -93,6 +93,16 @@ pub const AARDEN_MINOR: [f64; 12] = [
     7.37619, 1.75623,
 ];
 
+/// C. S. Sapp's "simple" key weights (tonic and dominant 2, the other scale degrees 1,
+/// chromatic tones 0; Humdrum `keycor`, distributed with music21 as `SimpleWeights`), major,
+/// tonic first. Used for the bass profile.
+pub const SIMPLE_MAJOR: [f64; 12] = [2.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 1.0];
+/// Sapp's "simple" key weights, minor, tonic first.
+pub const SIMPLE_MINOR: [f64; 12] = [2.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 2.0, 1.0, 0.0, 0.5, 0.5];
+/// Default weight of the bass-profile correlation in the key score (chosen on the tuning
+/// sets of docs/accuracy.md).
+pub const BASS_WEIGHT: f64 = 0.35;
+
 /// Which pair of key profiles to correlate with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyProfile {
@@ -105,6 +115,8 @@ pub enum KeyProfile {
     /// Aarden (2003), pitch-class counts of the Essen folksong collection (default).
     #[default]
     Aarden,
+    /// Sapp's "simple" weights ([`SIMPLE_MAJOR`], [`SIMPLE_MINOR`]).
+    Simple,
 }
 
 impl KeyProfile {
@@ -116,6 +128,7 @@ impl KeyProfile {
             KeyProfile::KrumhanslKessler => (&KK_MAJOR, &KK_MINOR),
             KeyProfile::Temperley => (&TEMPERLEY_MAJOR, &TEMPERLEY_MINOR),
             KeyProfile::Aarden => (&AARDEN_MAJOR, &AARDEN_MINOR),
+            KeyProfile::Simple => (&SIMPLE_MAJOR, &SIMPLE_MINOR),
         }
     }
 }
@@ -289,6 +302,24 @@ pub fn estimate_with_threshold(
     profile: KeyProfile,
     min_tonalness: f64,
 ) -> Key {
+    estimate_with_bass(x, opening, w, &[0.0; 12], 0.0, profile, min_tonalness)
+}
+
+/// The key score with a bass profile: `(r_x + w·r_opening + w_b·r_bass) / (1 + w + w_b)`,
+/// where `r_bass` correlates the bass profile `bass` (the peaks below 250 Hz, see
+/// `hpcp::Hpcp::bass`) with Sapp's simple weights ([`KeyProfile::Simple`]): the tonic and the
+/// dominant are the bass's commonest notes. `w_b` is scaled by the bass profile's tonalness,
+/// so a track without a bass line keeps the plain score. No key when `x`'s tonalness is below
+/// `min_tonalness`.
+pub fn estimate_with_bass(
+    x: &[f64; 12],
+    opening: &[f64; 12],
+    w: f64,
+    bass: &[f64; 12],
+    bass_weight: f64,
+    profile: KeyProfile,
+    min_tonalness: f64,
+) -> Key {
     let clean = x.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     let tonal = tonalness(&clean);
     if tonal.is_nan() || tonal <= 0.0 || tonal < min_tonalness {
@@ -297,12 +328,20 @@ pub fn estimate_with_threshold(
     let open = opening.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     // The opening counts only as much as it is tonal (a drum count-in or noise says nothing).
     let w = (if w.is_finite() { w.max(0.0) } else { 0.0 }) * tonalness(&open);
+    let bass = bass.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
+    let wb = (if bass_weight.is_finite() {
+        bass_weight.max(0.0)
+    } else {
+        0.0
+    }) * tonalness(&bass);
     let scores = key_scores(&clean, profile);
     let open_scores = key_scores(&open, profile);
+    let bass_scores = key_scores(&bass, KeyProfile::Simple);
     let mut all = [(0.0f64, 0usize, 0usize); 24];
     for m in 0..2 {
         for t in 0..12 {
-            all[m * 12 + t] = ((scores[m][t] + w * open_scores[m][t]) / (1.0 + w), t, m);
+            let r = scores[m][t] + w * open_scores[m][t] + wb * bass_scores[m][t];
+            all[m * 12 + t] = (r / (1.0 + w + wb), t, m);
         }
     }
     all.sort_by(|a, b| b.0.total_cmp(&a.0));

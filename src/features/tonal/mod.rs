@@ -91,6 +91,8 @@ pub struct TonalConfig {
     pub key_profile: KeyProfile,
     /// Weight `w` of the opening profile in the key score (0 disables it; see [`key`]).
     pub opening_weight: f64,
+    /// Weight of the bass profile in the key score ([`key::BASS_WEIGHT`]; 0 disables it).
+    pub bass_weight: f64,
 }
 
 impl Default for TonalConfig {
@@ -100,6 +102,7 @@ impl Default for TonalConfig {
             hpcp: HpcpConfig::default(),
             key_profile: KeyProfile::default(),
             opening_weight: 0.0,
+            bass_weight: key::BASS_WEIGHT,
         }
     }
 }
@@ -128,6 +131,7 @@ pub struct TonalAnalyzer {
     hpcp: Hpcp,
     key_profile: KeyProfile,
     opening_weight: f64,
+    bass_weight: f64,
 }
 
 impl TonalAnalyzer {
@@ -158,6 +162,7 @@ impl TonalAnalyzer {
             hpcp: Hpcp::new(sr, config.hpcp),
             key_profile: config.key_profile,
             opening_weight: config.opening_weight,
+            bass_weight: config.bass_weight,
         }
     }
 
@@ -300,10 +305,13 @@ impl TonalAnalyzer {
         } else {
             key::MIN_TONALNESS_PITCHED
         };
-        let key = key::estimate_with_threshold(
+        let bass = hpcp::fold(&self.hpcp.bass, cents);
+        let key = key::estimate_with_bass(
             &pcp,
             &opening,
             self.opening_weight,
+            &bass,
+            self.bass_weight,
             self.key_profile,
             min_tonalness,
         );
