@@ -93,6 +93,8 @@ pub struct TonalConfig {
     pub opening_weight: f64,
     /// Weight of the bass profile in the key score ([`key::BASS_WEIGHT`]; 0 disables it).
     pub bass_weight: f64,
+    /// Score margin below which the bass cue is consulted ([`key::BASS_MARGIN`]).
+    pub bass_margin: f64,
 }
 
 impl Default for TonalConfig {
@@ -103,6 +105,7 @@ impl Default for TonalConfig {
             key_profile: KeyProfile::default(),
             opening_weight: 0.0,
             bass_weight: key::BASS_WEIGHT,
+            bass_margin: key::BASS_MARGIN,
         }
     }
 }
@@ -132,6 +135,7 @@ pub struct TonalAnalyzer {
     key_profile: KeyProfile,
     opening_weight: f64,
     bass_weight: f64,
+    bass_margin: f64,
 }
 
 impl TonalAnalyzer {
@@ -163,6 +167,7 @@ impl TonalAnalyzer {
             key_profile: config.key_profile,
             opening_weight: config.opening_weight,
             bass_weight: config.bass_weight,
+            bass_margin: config.bass_margin,
         }
     }
 
@@ -306,12 +311,16 @@ impl TonalAnalyzer {
             key::MIN_TONALNESS_PITCHED
         };
         let bass = hpcp::fold(&self.hpcp.bass, cents);
+        let cue = key::BassCue {
+            profile: bass,
+            weight: self.bass_weight,
+            margin: self.bass_margin,
+        };
         let key = key::estimate_with_bass(
             &pcp,
             &opening,
             self.opening_weight,
-            &bass,
-            self.bass_weight,
+            &cue,
             self.key_profile,
             min_tonalness,
         );
