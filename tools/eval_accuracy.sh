@@ -20,9 +20,10 @@ for set in grooves-tune key-tune synth-tune grooves-report key-report synth-repo
   rm -f "$EVAL/$set.jsonl"
   target/release/leitmotif extract "$d" -o "$EVAL/$set.jsonl" -q -j 1
   anchors="$EVAL/$set.anchors.json"; beats="$EVAL/$set.beats.json"
+  # librosa and Essentia on the REPORT sets (kept between runs: delete the files to redo them)
   if [[ $set == *-report && -z ${SKIP_ANCHORS:-} ]]; then
-    nice -n 10 "$PY" "$SHARED/anchors.py" "$d" "$anchors" > /dev/null
-    [[ $set == key-* ]] || nice -n 10 "$PY" tools/anchor_beats.py "$d" "$beats"
+    [[ -f $anchors ]] || nice -n 10 "$PY" "$SHARED/anchors.py" "$d" "$anchors" > /dev/null
+    [[ $set == key-* || -f $beats ]] || nice -n 10 "$PY" tools/anchor_beats.py "$d" "$beats"
   fi
   echo "== $set"
   "$PY" tools/accuracy_report.py "$d" "$EVAL/$set.jsonl" "$EVAL/$set.estimates.json" "$anchors" "$beats" | grep -v '^[a-z]*[0-9]*\.[a-z0-9]*:' || true

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Renders the evaluation sets of docs/accuracy.md into EVAL_DIR (default /tmp/lm-eval):
-# a TUNING set (seed 11) and a separate REPORT set (seed 12) of each kind:
+# a TUNING set (seed 11) and a separate REPORT set (seed 12) of each kind (N files each, default
+# 40; the grooves TUNING set has NT files, default 100):
 #   key-*      Bach chorales (music21 corpus), key truth        ../shared/eval/real_dev_corpus.py key
 #   grooves-*  MMA accompaniment grooves, tempo + key truth      ../shared/eval/real_dev_corpus.py grooves
 #   synth-*    synthetic songs, tempo + key truth                ../shared/eval/synth_corpus.py
 # Needs: apt-get install mma fluidsynth fluid-soundfont-gm ffmpeg;
 #        python3 -m venv /tmp/evalenv && /tmp/evalenv/bin/pip install music21 pretty_midi librosa essentia mir_eval
-# usage: tools/render_eval_sets.sh [EVAL_DIR] [N]   (run from the repository root)
+# usage: tools/render_eval_sets.sh [EVAL_DIR] [N] [NT]   (run from the repository root)
 set -euo pipefail
 EVAL=${1:-/tmp/lm-eval}
 N=${2:-40}
+NT=${3:-100}
 PY=${PY:-/tmp/evalenv/bin/python}
 SHARED=${SHARED:-../shared/eval}
 mkdir -p "$EVAL"
 for seed_set in "11 tune" "12 report"; do
   set -- $seed_set
   seed=$1; name=$2
-  [ -f "$EVAL/grooves-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-$name" "$N" "$seed"
+  ng=$N; [ "$name" = tune ] && ng=$NT
+  [ -f "$EVAL/grooves-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-$name" "$ng" "$seed"
   [ -f "$EVAL/key-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" key "$EVAL/key-$name" "$N" "$seed"
   [ -f "$EVAL/synth-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/synth_corpus.py" "$EVAL/synth-$name" "$N" "$seed"
 done
