@@ -9,11 +9,13 @@
 //!    high-pass in Scheirer 1998 and Klapuri et al. 2006).
 //! 2. **Autocorrelation** (unbiased, normalised):
 //!    `ρ[l] = (Σ_t x[t]·x[t+l] / (n − l)) / (Σ_t x[t]² / n)`, `l = 0 … L`, with
-//!    `L` = max([`ACF_SPAN_S`], `K` slowest periods) of lag. Accumulated in f64. Cost `O(n·L)`.
+//!    `L` = max([`ACF_SPAN_S`], `K` slowest periods) of lag, but at most `n/2` (longer lags
+//!    rest on too few products). Accumulated in f64. Cost `O(n·L)`.
 //! 3. **Harmonic comb salience** (Scheirer 1998 comb filters; the "enhanced ACF" of
 //!    Percival & Tzanetakis 2014; Klapuri 2006's periodicity summation): for a beat
 //!    period `τ` frames (fractional),
-//!    `S(τ) = (1/K) Σ_{k=1..K} ρ(k·τ)`, `K` = [`COMB_HARMONICS`], `ρ` linearly interpolated,
+//!    `S(τ) = (1/K') Σ_{k=1..K'} ρ(k·τ)`, `K` = [`COMB_HARMONICS`] (8) multiples of which the
+//!    `K'` inside the computed lags count, `ρ` linearly interpolated,
 //!    evaluated on a logarithmic BPM grid (0.1 % steps) over the search range
 //!    (default 40–250 BPM). A pulse that repeats at `τ` also repeats at `2τ, 3τ, …`, so `S`
 //!    peaks at every level of the metrical grid (eighths, beats, half bars, bars).
@@ -29,14 +31,26 @@
 //!    `φ + kτ + τ/2`, and `m₃(τ) = third / on` with the points `φ + kτ + τ/3, + 2τ/3`.
 //!    At the half-bar level the midpoints are beats (`m ≈ 0.8–1`), at the bar of a waltz the
 //!    thirds are beats (`m₃ ≈ 1`); at the beat level both are off-beats (`m ≈ 0–0.4`).
-//!    The level salience is `L(τ) = max(S(τ), 0) · (1 − max(m, m₃))^γ` ([`LEVEL_EXPONENT`]).
+//!    The level salience is `L(τ) = max(S(τ), 0) · (1 − e)^γ` ([`LEVEL_EXPONENT`]) with the
+//!    excess `e = clamp((max(m', m₃) − θ) / (1 − θ), 0, 1)` ([`LEVEL_THRESHOLD`] `θ`), where
+//!    `m' = m` only if twice the candidate's tempo is inside the search range (else 0: a beat
+//!    whose eighths are as loud as it stays the beat when nothing faster is admissible).
+//!
+//!    **Pulse fill**, the other direction: a level twice or three times faster than the beat
+//!    has empty pulses. `F(τ) = clamp(min(m(2τ), m₃(3τ)) / φ₀, 0.1, 1)` ([`fill_ratio`],
+//!    [`FILL_FLOOR`] `φ₀` = 0.05, [`FILL_MIN_FACTOR`]): every second pulse (two in three) must
+//!    carry at least 5 % of the others. Without it a 60 BPM click track reads 120 under the
+//!    prior below. `L(τ)` is multiplied by `F(τ)`.
 //! 6. **Tempo prior** (log-normal, as in Klapuri et al. 2006 and Ellis 2007): the beat of most
 //!    music lies near a moderate tempo, `W(b) = exp(−½ (log2(b / μ) / σ)²)` with
 //!    `μ` = [`PRIOR_BPM`], `σ` = [`PRIOR_OCTAVES`]. The tempo is
-//!    `argmax_τ W(b(τ)) · L(τ)` over the candidates; its period is then refined by a long comb
-//!    (all multiples `kτ ≤ L`) searched ±2 % around it. `γ`, `μ` and `σ` were chosen on the
-//!    tuning sets (see docs/accuracy.md), not on the sets the figures are reported on.
-//! 7. **Candidates reported**: the candidates' scores `W·L`, merged within 2 %, normalised to
+//!    `argmax_τ W(b(τ)) · L(τ) · F(τ)` over the candidates; its period is then refined by a long
+//!    comb (all multiples `kτ ≤ L`) searched ±2 % around it. `μ` = 130 BPM and `σ` = 0.6 octave
+//!    (centred above the usual ~120 BPM because the comb favours slower levels: a level whose
+//!    strong and weak beats alternate has a higher mean autocorrelation at twice its period),
+//!    `γ` = 1, `θ` = 0.5 and `φ₀` were chosen on the tuning sets (see docs/accuracy.md), not on
+//!    the sets the figures are reported on.
+//! 7. **Candidates reported**: the candidates' scores `W·L·F`, merged within 2 %, normalised to
 //!    sum 1, strongest first ([`N_CANDIDATES`] of them).
 //! 8. **Confidence** `= clamp(S(τ̂), 0, 1)` at the chosen period: the mean normalised
 //!    autocorrelation at its first multiples — 1 for a perfectly periodic envelope, ≈ 0 for
@@ -44,7 +58,10 @@
 //!    [`MIN_DURATION_S`], when the detrended envelope's RMS is below `min_rms`
 //!    ([`MIN_PULSE_RMS`] = 0.1 dB by default: silence, a drone), or when no candidate's `S`
 //!    exceeds what noise reaches, `max(`[`MIN_SALIENCE`]`, NOISE_Z / √n)` ([`NOISE_Z`]; the
-//!    autocorrelation of `n` frames of white noise has a standard deviation of `1/√n`).
+//!    autocorrelation of `n` frames of white noise has a standard deviation of `1/√n`). The
+//!    last rule applies only with [`TempoParams::require_pulse`] (the default); the pipeline
+//!    lifts it for audio that is not noise-like, which then gets its strongest candidate with a
+//!    low confidence (a rubato piece, a short sting).
 //!
 //! References: E. Scheirer, "Tempo and beat analysis of acoustic musical signals", JASA 1998;
 //! A. Klapuri, A. Eronen, J. Astola, "Analysis of the meter of acoustic musical signals",
