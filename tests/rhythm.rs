@@ -242,18 +242,22 @@ fn drone_has_no_pulse() {
     assert_no_pulse(&analyze_samples(&y));
 }
 
-#[test]
-fn white_noise_has_no_pulse() {
-    // xorshift noise, deterministic
+/// `n` samples of deterministic white noise (xorshift), amplitude ±0.25.
+fn white_noise(n: usize) -> Vec<f32> {
     let mut s = 0x2545_F491_4F6C_DD1Du64;
-    let y: Vec<f32> = (0..10 * SR as usize)
+    (0..n)
         .map(|_| {
             s ^= s << 13;
             s ^= s >> 7;
             s ^= s << 17;
             ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.5
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn white_noise_has_no_pulse() {
+    let y = white_noise(10 * SR as usize);
     let r = analyze_samples(&y);
     assert!(r.bpm.is_none() || r.confidence < 0.2, "{r:?}");
 }
@@ -455,15 +459,7 @@ fn pitched_audio_without_a_clear_pulse_gets_a_low_confidence_tempo() {
     assert!(r.tempo.confidence < 0.3, "{}", r.tempo.confidence);
     assert!(!r.tempo.candidates.is_empty());
 
-    let mut s = 0x2545_F491_4F6C_DD1Du64;
-    let noise: Vec<f32> = (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.5
-        })
-        .collect();
+    let noise = white_noise(n);
     let input = Input::Samples {
         samples: &noise,
         channels: 1,
