@@ -76,7 +76,7 @@ fn main() {
             }
         };
         let noise_like =
-            !(features.spectral.flatness.mean < leitmotif::features::rhythm::NOISE_FLATNESS as f64);
+            leitmotif::features::rhythm::is_noise_like(features.spectral.flatness.mean);
         let mut rhythm_ms = f64::INFINITY;
         let mut r = Default::default();
         for _ in 0..3 {

@@ -185,7 +185,7 @@ impl FeatureExtractor {
         let (spectral, shape_rows) = self.spectral.finish(contrast);
         let (mfcc, mel_rows, mfcc_rows) = self.mfcc.finish(&mut self.onset);
         let onset_env = self.onset.finish(n);
-        let noise_like = !(spectral.flatness.mean < crate::features::rhythm::NOISE_FLATNESS as f64);
+        let noise_like = crate::features::rhythm::is_noise_like(spectral.flatness.mean);
         let rhythm: RhythmResult =
             self.rhythm
                 .analyze_hinted(&onset_env, self.sr, self.hop, noise_like);

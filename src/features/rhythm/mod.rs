@@ -75,6 +75,15 @@ pub struct RhythmConfig {
 /// white noise ≈ 0.5, digital silence 1.
 pub const NOISE_FLATNESS: f32 = 0.05;
 
+/// Whether a track whose mean spectral flatness is `flatness_mean` counts as noise-like
+/// (above [`NOISE_FLATNESS`], or not a finite number).
+pub fn is_noise_like(flatness_mean: f64) -> bool {
+    !matches!(
+        flatness_mean.partial_cmp(&(NOISE_FLATNESS as f64)),
+        Some(std::cmp::Ordering::Less)
+    )
+}
+
 /// Default slowest tempo, BPM.
 pub const DEFAULT_MIN_BPM: f32 = 40.0;
 /// Default fastest tempo, BPM.
