@@ -642,3 +642,27 @@ fn flat_profiles_of_pitched_audio_keep_a_key() {
     assert_eq!((hinted.tonic, hinted.mode), (Some("C"), Some("major")));
     assert!(hinted.confidence > 0.0 && hinted.confidence < 0.5);
 }
+
+/// Drums only (kicks, snares, hats) through the pipeline: noise-like by their spectral flatness,
+/// so the stricter no-key threshold applies and there is no key (unpitched audio), while a
+/// tempo is still found.
+#[test]
+fn drums_through_the_pipeline_have_no_key() {
+    use leitmotif::{FeatureOptions, Pipeline};
+    let y = drums(12 * SR as usize);
+    let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()).unwrap();
+    let input = Input::Samples {
+        samples: &y,
+        channels: 1,
+        sample_rate: SR,
+    };
+    let f = p.analyze_input(input, "drums").unwrap().record.features;
+    eprintln!(
+        "drums: flatness {:.3}, key {:?}, tempo {:?}",
+        f.spectral.flatness.mean, f.key, f.tempo.bpm
+    );
+    assert!(f.spectral.flatness.mean > 0.05);
+    assert_eq!(f.key.tonic, None);
+    assert_eq!(f.key.confidence, 0.0);
+    assert!(f.tempo.bpm.is_some(), "drums have a pulse");
+}

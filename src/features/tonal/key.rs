@@ -239,6 +239,10 @@ pub const MIN_TONALNESS: f64 = 0.5;
 /// orchestral recordings measure `cv` 0.10–0.15 (three of 16 Wesnoth tracks), pink noise
 /// 0.05, silence 0; white noise (`cv` ≈ 0.1) is caught by its flatness instead.
 pub const MIN_TONALNESS_PITCHED: f64 = 0.2;
+/// The higher tonalness threshold used when the pipeline knows the audio is noise-like (mean
+/// spectral flatness above `features::rhythm::NOISE_FLATNESS`: noise, drums): `cv` < 0.3.
+/// Drum loops rendered from the General MIDI kit measure `cv` 0.19–0.20, tonal music 0.37–0.89.
+pub const MIN_TONALNESS_NOISY: f64 = 0.75;
 
 /// Pearson correlation of `x` rotated so that `tonic` comes first, with `profile`; 0 when
 /// either has no variance.

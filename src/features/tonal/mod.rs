@@ -261,14 +261,23 @@ impl TonalAnalyzer {
 
     /// Ends the track and returns the result.
     pub fn finish(&mut self) -> TonalResult {
-        self.finish_hinted(true)
+        self.finish_with_threshold(key::MIN_TONALNESS)
     }
 
     /// [`TonalAnalyzer::finish`] told whether the audio is noise-like (mean spectral flatness
-    /// above `features::rhythm::NOISE_FLATNESS`). For audio that is not, the no-key threshold
-    /// is [`key::MIN_TONALNESS_PITCHED`] instead of [`key::MIN_TONALNESS`], so dense
-    /// orchestral recordings with a flat-ish profile still get a key.
+    /// above `features::rhythm::NOISE_FLATNESS`). The no-key threshold is then
+    /// [`key::MIN_TONALNESS_PITCHED`] for audio that is not (dense orchestral recordings with a
+    /// flat-ish profile still get a key) and [`key::MIN_TONALNESS_NOISY`] for audio that is
+    /// (drums and noise get none), instead of [`key::MIN_TONALNESS`].
     pub fn finish_hinted(&mut self, noise_like: bool) -> TonalResult {
+        self.finish_with_threshold(if noise_like {
+            key::MIN_TONALNESS_NOISY
+        } else {
+            key::MIN_TONALNESS_PITCHED
+        })
+    }
+
+    fn finish_with_threshold(&mut self, min_tonalness: f64) -> TonalResult {
         if self.fb.is_none() {
             self.fix_tuning();
         }
@@ -305,11 +314,6 @@ impl TonalAnalyzer {
         });
         let pcp = hpcp::fold(&self.hpcp.profile, cents);
         let opening = hpcp::fold(&self.hpcp.opening, cents);
-        let min_tonalness = if noise_like {
-            key::MIN_TONALNESS
-        } else {
-            key::MIN_TONALNESS_PITCHED
-        };
         let bass = hpcp::fold(&self.hpcp.bass, cents);
         let cue = key::BassCue {
             profile: bass,
