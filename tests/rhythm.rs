@@ -446,13 +446,10 @@ fn pitched_audio_without_a_clear_pulse_gets_a_low_confidence_tempo() {
         }
         t += 0.25 + 1.5 * rnd();
     }
-    let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()).unwrap();
-    let input = Input::Samples {
-        samples: &y,
-        channels: 1,
-        sample_rate: SR,
-    };
-    let r = p.analyze_input(input, "rubato").unwrap().record.features;
+    let r = common::analyze_mono(&y, SR, "rubato")
+        .unwrap()
+        .record
+        .features;
     eprintln!("rubato: {:?}", r.tempo);
     let bpm = r.tempo.bpm.expect("pitched audio gets a tempo");
     assert!((40.0..=250.0).contains(&bpm), "{bpm}");
@@ -460,12 +457,10 @@ fn pitched_audio_without_a_clear_pulse_gets_a_low_confidence_tempo() {
     assert!(!r.tempo.candidates.is_empty());
 
     let noise = white_noise(n);
-    let input = Input::Samples {
-        samples: &noise,
-        channels: 1,
-        sample_rate: SR,
-    };
-    let r = p.analyze_input(input, "noise").unwrap().record.features;
+    let r = common::analyze_mono(&noise, SR, "noise")
+        .unwrap()
+        .record
+        .features;
     assert_eq!(r.tempo.bpm, None, "{:?}", r.tempo);
     assert_eq!(r.tempo.confidence, 0.0);
 }

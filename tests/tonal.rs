@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use leitmotif::dsp::{Frame, Stft};
 use leitmotif::features::tonal::tuning::PitchCandidates;
 use leitmotif::features::tonal::{PITCH_CLASSES, TonalAnalyzer, TonalResult};
@@ -648,15 +650,11 @@ fn flat_profiles_of_pitched_audio_keep_a_key() {
 /// tempo is still found.
 #[test]
 fn drums_through_the_pipeline_have_no_key() {
-    use leitmotif::{FeatureOptions, Pipeline};
     let y = drums(12 * SR as usize);
-    let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default()).unwrap();
-    let input = Input::Samples {
-        samples: &y,
-        channels: 1,
-        sample_rate: SR,
-    };
-    let f = p.analyze_input(input, "drums").unwrap().record.features;
+    let f = common::analyze_mono(&y, SR, "drums")
+        .unwrap()
+        .record
+        .features;
     eprintln!(
         "drums: flatness {:.3}, key {:?}, tempo {:?}",
         f.spectral.flatness.mean, f.key, f.tempo.bpm

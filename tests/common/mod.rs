@@ -15,6 +15,18 @@ pub fn analyze(path: &Path) -> leitmotif::Result<TrackAnalysis> {
         .analyze(path)
 }
 
+/// Mono `samples` at `sr` Hz through the default pipeline (`Input::Samples`).
+pub fn analyze_mono(samples: &[f32], sr: u32, name: &str) -> leitmotif::Result<TrackAnalysis> {
+    let input = leitmotif::Input::Samples {
+        samples,
+        channels: 1,
+        sample_rate: sr,
+    };
+    Pipeline::new(AnalysisConfig::default(), FeatureOptions::default())
+        .unwrap()
+        .analyze_input(input, name)
+}
+
 /// Writes a mono or multichannel 32-bit float WAV.
 pub fn write_wav(path: &Path, sr: u32, channels: u16, samples: &[f32]) {
     let spec = hound::WavSpec {

@@ -130,8 +130,6 @@ pub struct Rhythm {
     beat_frames: Vec<usize>,
     /// Diagnostics of the last tempo estimate.
     pub last_tempo: Option<tempo::TempoEstimate>,
-    /// Set by [`Rhythm::analyze_hinted`] for one call.
-    pitched_hint: bool,
 }
 
 impl Rhythm {
@@ -155,16 +153,24 @@ impl Rhythm {
         hop: usize,
         noise_like: bool,
     ) -> RhythmResult {
-        self.pitched_hint = !noise_like;
-        let r = self.analyze(onset_env, sr, hop);
-        self.pitched_hint = false;
-        r
+        self.analyze_with(onset_env, sr, hop, noise_like)
     }
 
     /// Analyses an onset envelope sampled every `hop` samples at `sr` Hz. Knowing only the
     /// envelope, it reports no tempo unless the envelope's periodicity exceeds what noise
     /// reaches (see [`tempo::estimate`]).
     pub fn analyze(&mut self, onset_env: &[f32], sr: u32, hop: usize) -> RhythmResult {
+        self.analyze_with(onset_env, sr, hop, true)
+    }
+
+    /// The analysis; `require_pulse` as in [`tempo::TempoParams::require_pulse`].
+    fn analyze_with(
+        &mut self,
+        onset_env: &[f32],
+        sr: u32,
+        hop: usize,
+        require_pulse: bool,
+    ) -> RhythmResult {
         self.last_tempo = None;
         if sr == 0 || hop == 0 {
             return RhythmResult::default();
@@ -184,7 +190,7 @@ impl Rhythm {
             prior_octaves: self.config.prior_octaves,
             level_exponent: self.config.level_exponent,
             level_threshold: self.config.level_threshold,
-            require_pulse: !self.pitched_hint,
+            require_pulse,
             fill_floor: self.config.fill_floor,
         };
         let Some(t) = tempo::estimate(
