@@ -9,7 +9,8 @@
 //!   is `null` when no pulse was found),
 //! - `OUT_DIR/rhythm.json`: `{file: {"bpm", "confidence", "beats", "onset_rate", "duration_s",
 //!   "rhythm_ms", "total_ms"}}` for beat scoring (tools/eval_rhythm.py),
-//! - `OUT_DIR/env.json`: the onset envelopes (`{file: {"env": [...], "duration": s}}`).
+//! - `OUT_DIR/env.json`: the onset envelopes and chroma rows (`{file: {"env": [...],
+//!   "chroma": [12 per frame...], "duration": s}}`).
 //!
 //! Each file is analysed twice: once as the CLI does (no per-frame rows kept; its wall time
 //! is `total_ms` and its tempo/beats are the reported ones), and once keeping the per-frame
@@ -68,20 +69,27 @@ fn main() {
         };
         let total_ms = t0.elapsed().as_secs_f64() * 1e3;
         let features = &analysis.record.features;
-        let env = match keeper.analyze(path) {
-            Ok(a) => a.frames.map(|f| f.onset_strength).unwrap_or_default(),
+        let (env, chroma) = match keeper.analyze(path) {
+            Ok(a) => a
+                .frames
+                .map(|f| (f.onset_strength, f.chroma))
+                .unwrap_or_default(),
             Err(e) => {
                 eprintln!("{}: {e}", path.display());
                 continue;
             }
         };
+        let rows: Vec<[f32; 12]> = chroma
+            .chunks_exact(12)
+            .map(|c| std::array::from_fn(|i| c[i]))
+            .collect();
         let noise_like =
             leitmotif::features::rhythm::is_noise_like(features.spectral.flatness.mean);
         let mut rhythm_ms = f64::INFINITY;
         let mut r = Default::default();
         for _ in 0..3 {
             let t1 = Instant::now();
-            r = rhythm.analyze_hinted(&env, sr, hop, noise_like);
+            r = rhythm.analyze_hinted(&env, &rows, sr, hop, noise_like);
             rhythm_ms = rhythm_ms.min(t1.elapsed().as_secs_f64() * 1e3);
         }
         let r: leitmotif::features::rhythm::RhythmResult = r;
@@ -113,7 +121,8 @@ fn main() {
         );
         envs.insert(
             name,
-            serde_json::json!({"env": env, "duration": analysis.record.duration_s}),
+            serde_json::json!({"env": env, "chroma": chroma, "duration": analysis.record.duration_s,
+                "peaks": rhythm.last_tempo.map(|t| t.peaks[..t.n_peaks].to_vec()).unwrap_or_default()}),
         );
     }
     let write = |f: &str, v: &BTreeMap<String, serde_json::Value>| {

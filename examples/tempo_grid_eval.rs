@@ -1,7 +1,9 @@
 //! Tempo-stage tuning study: computes the onset envelope of every file of one or more
 //! evaluation sets (the full leitmotif pipeline, as the CLI runs it) once, then runs the rhythm
-//! stage over a grid of tempo-prior centres `μ`, widths `σ`, level exponents `γ` and level thresholds `θ`
-//! ([`RhythmConfig`]) and prints ACC1/ACC2 per set for each setting, best mean ACC1 first.
+//! stage (as the pipeline calls it: with the chroma rows and the noise-like hint) over a grid of
+//! tempo-prior centres `μ`, widths `σ`, level exponents `γ`, harmonic-span ratios and
+//! demotions ([`RhythmConfig`]) and prints ACC1/ACC2 per set for each setting, best mean ACC1
+//! first.
 //! Used on the TUNING sets only (tools/eval_accuracy.sh; docs/accuracy.md).
 //!
 //! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose]
@@ -27,8 +29,9 @@ fn main() {
         },
     )
     .expect("pipeline");
-    // (set, file, truth bpm, envelope)
-    let mut data: Vec<(String, String, f64, Vec<f32>)> = Vec::new();
+    // (set, file, truth bpm, envelope, chroma rows, noise-like)
+    type Track = (String, String, f64, Vec<f32>, Vec<[f32; 12]>, bool);
+    let mut data: Vec<Track> = Vec::new();
     for dir in args.iter().filter(|a| !a.starts_with("--")) {
         let dir = Path::new(dir);
         let truth: serde_json::Value = serde_json::from_str(
@@ -42,8 +45,18 @@ fn main() {
             };
             match keeper.analyze(&dir.join(file)) {
                 Ok(a) => {
-                    let env = a.frames.map(|f| f.onset_strength).unwrap_or_default();
-                    data.push((set.clone(), file.clone(), bpm, env));
+                    let noise_like = leitmotif::features::rhythm::is_noise_like(
+                        a.record.features.spectral.flatness.mean,
+                    );
+                    let (env, chroma) = a
+                        .frames
+                        .map(|f| (f.onset_strength, f.chroma))
+                        .unwrap_or_default();
+                    let rows = chroma
+                        .chunks_exact(12)
+                        .map(|c| std::array::from_fn(|i| c[i]))
+                        .collect();
+                    data.push((set.clone(), file.clone(), bpm, env, rows, noise_like));
                 }
                 Err(e) => eprintln!("{file}: {e}"),
             }
@@ -59,11 +72,11 @@ fn main() {
         sets.iter()
             .map(|set| {
                 let (mut n, mut a1, mut a2) = (0usize, 0usize, 0usize);
-                for (s, file, bpm, env) in &data {
+                for (s, file, bpm, env, chroma, noise_like) in &data {
                     if s != set {
                         continue;
                     }
-                    let r = rh.analyze(env, sr, hop);
+                    let r = rh.analyze_hinted(env, chroma, sr, hop, *noise_like);
                     let est = r.bpm.map(|b| b as f64).unwrap_or(0.0);
                     let ok1 = (est - bpm).abs() <= 0.04 * bpm;
                     let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
@@ -101,10 +114,18 @@ fn main() {
     println!("default {:?}", score(&default, verbose));
     let mut rows = Vec::new();
     let grid = !args.iter().any(|a| a == "--no-grid");
-    for mu in [110.0, 120.0, 125.0, 130.0, 135.0, 140.0, 150.0] {
-        for sigma in [0.5, 0.6, 0.7, 0.8, 1.0] {
-            for gamma in [0.0, 1.0, 2.0] {
-                for delta in [0.5] {
+    for mu in [110.0, 120.0, 130.0, 140.0] {
+        for sigma in [0.6, 0.8, 1.0] {
+            for gamma in [0.0, 1.0] {
+                for (span_ratio, span_demotion) in [
+                    (1.65, 1.0),
+                    (1.5, 0.1),
+                    (1.6, 0.1),
+                    (1.65, 0.1),
+                    (1.7, 0.1),
+                    (1.8, 0.1),
+                    (1.65, 0.3),
+                ] {
                     if !grid {
                         break;
                     }
@@ -112,23 +133,26 @@ fn main() {
                         prior_bpm: mu,
                         prior_octaves: sigma,
                         level_exponent: gamma,
-                        level_threshold: delta,
+                        span_ratio,
+                        span_demotion,
                         ..default.clone()
                     };
                     let r = score(&cfg, false);
                     let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
-                    rows.push((mean, mu, sigma, gamma, delta, r));
+                    rows.push((mean, mu, sigma, gamma, (span_ratio, span_demotion), r));
                 }
             }
         }
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("sets {sets:?}");
-    for (mean, mu, sigma, gamma, delta, r) in rows.iter().take(25) {
+    for (mean, mu, sigma, gamma, span, r) in rows.iter().take(40) {
         let per: Vec<String> = r
             .iter()
             .map(|(a1, a2)| format!("{a1:.3}/{a2:.3}"))
             .collect();
-        println!("mean ACC1 {mean:.3}  mu {mu} sigma {sigma} gamma {gamma} delta {delta}  {per:?}");
+        println!(
+            "mean ACC1 {mean:.3}  mu {mu} sigma {sigma} gamma {gamma} span ratio/demotion {span:?}  {per:?}"
+        );
     }
 }

@@ -475,3 +475,79 @@ fn slow_click_tracks_are_not_doubled() {
         assert!((est - bpm).abs() < 0.02 * bpm, "{bpm}: estimated {est}");
     }
 }
+
+/// 40 s at 75 BPM: a click on every beat, a softer one on every eighth between, and sustained
+/// triads (C, F, G, A minor) changing every bar of four beats. The envelope alone favours the
+/// eighth level (150 BPM, nearer the tempo prior); the harmony changes every 8 of its pulses,
+/// so the harmonic-span test (`features::rhythm::harmony`) demotes it and the beat wins.
+#[test]
+fn eighth_note_pulse_over_bar_harmony_reads_the_beat() {
+    let (bpm, seconds) = (75.0, 40.0);
+    let beat = 60.0 / bpm;
+    let mut y = click_track(bpm, seconds);
+    let eighths = click_track(2.0 * bpm, seconds);
+    for (i, (v, e)) in y.iter_mut().zip(&eighths).enumerate() {
+        // only the clicks between beats, at 40 % of the beat clicks
+        if ((i as f64 / SR as f64) / beat).fract() > 0.25 {
+            *v += 0.4 * e;
+        }
+    }
+    let chords = [
+        [261.63, 329.63, 392.0],
+        [349.23, 440.0, 523.25],
+        [392.0, 493.88, 587.33],
+        [440.0, 523.25, 659.26],
+    ];
+    for (i, v) in y.iter_mut().enumerate() {
+        let t = i as f64 / SR as f64;
+        let chord = chords[((t / (4.0 * beat)) as usize) % 4];
+        for f in chord {
+            *v += 0.08 * (2.0 * std::f64::consts::PI * f * t).sin() as f32;
+        }
+    }
+    let analysis = common::analyze_mono(&y, SR, "eighths.wav").unwrap();
+    let est = analysis.record.features.tempo.bpm.expect("a tempo");
+    assert!((est - bpm).abs() < 0.02 * bpm, "estimated {est}");
+
+    // the same envelope without the harmonic test reads the eighths
+    let frames = Pipeline::new(
+        AnalysisConfig::default(),
+        FeatureOptions {
+            keep_frames: true,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .analyze_input(
+        Input::Samples {
+            samples: &y,
+            channels: 1,
+            sample_rate: SR,
+        },
+        "eighths.wav",
+    )
+    .unwrap()
+    .frames
+    .unwrap();
+    let chroma: Vec<[f32; 12]> = frames
+        .chroma
+        .chunks_exact(12)
+        .map(|c| std::array::from_fn(|i| c[i]))
+        .collect();
+    let mut with = rhythm::Rhythm::default();
+    let mut without = rhythm::Rhythm::new(rhythm::RhythmConfig {
+        span_demotion: 1.0,
+        ..Default::default()
+    });
+    let env = &frames.onset_strength;
+    let a = with
+        .analyze_hinted(env, &chroma, SR, HOP, false)
+        .bpm
+        .unwrap() as f64;
+    let b = without
+        .analyze_hinted(env, &chroma, SR, HOP, false)
+        .bpm
+        .unwrap() as f64;
+    assert!((a - bpm).abs() < 0.02 * bpm, "with the test: {a}");
+    assert!((b - 2.0 * bpm).abs() < 0.04 * bpm, "without the test: {b}");
+}

@@ -186,10 +186,14 @@ impl FeatureExtractor {
         let (mfcc, mel_rows, mfcc_rows) = self.mfcc.finish(&mut self.onset);
         let onset_env = self.onset.finish(n);
         let noise_like = crate::features::rhythm::is_noise_like(spectral.flatness.mean);
-        let rhythm: RhythmResult =
-            self.rhythm
-                .analyze_hinted(&onset_env, self.sr, self.hop, noise_like);
         let tonal: TonalResult = self.tonal.finish_hinted(noise_like);
+        let rhythm: RhythmResult = self.rhythm.analyze_hinted(
+            &onset_env,
+            &tonal.chroma,
+            self.sr,
+            self.hop,
+            noise_like,
+        );
         let loudness = std::mem::take(&mut self.loudness).finish();
         let finite = |v: &[f32]| v.iter().map(|&x| finite_or_zero(x as f64)).collect();
         let features = Features {

@@ -1,13 +1,15 @@
 //! Tempo, beats and onset rate from the onset-strength envelope.
 //!
 //! Input: the per-frame onset envelope (librosa `onset.onset_strength` definition, one value
-//! per STFT frame, `fps = sr / hop` frames per second — 43.07 at the defaults). Nothing else
-//! of the audio is needed, so a 2-hour mix costs the memory of its envelope (≈ 1.2 MB) plus
+//! per STFT frame, `fps = sr / hop` frames per second — 43.07 at the defaults) and, from the
+//! pipeline, the per-frame chroma rows the tonal stage keeps anyway. Nothing else of the audio
+//! is needed, so a 2-hour mix costs the memory of its envelope (≈ 1.2 MB) plus
 //! a few envelope-length scratch buffers.
 //!
 //! | stage | module | method |
 //! |---|---|---|
 //! | tempo + confidence + candidates | [`tempo`] | autocorrelation, harmonic comb (Scheirer 1998, Percival & Tzanetakis 2014), choice among its peaks by metrical-level salience (Klapuri 2006) and a log-normal tempo prior |
+//! | octave check from harmony | [`harmony`] | a level whose chords change every 8 pulses is a subdivision (Goto & Muraoka 1999); needs the chroma rows |
 //! | beats | [`beats`] | dynamic programming (Ellis 2007) at the estimated period |
 //! | onset rate | [`onsets`] | peak picking (Böck et al. 2012) |
 //!
@@ -21,6 +23,7 @@
 //! beat DP; about 1 ms per minute of audio.
 
 pub mod beats;
+pub mod harmony;
 pub mod onsets;
 pub mod tempo;
 
@@ -67,6 +70,11 @@ pub struct RhythmConfig {
     pub level_threshold: f32,
     /// Pulse-fill floor ([`tempo::FILL_FLOOR`]; 0 disables the fill term).
     pub fill_floor: f32,
+    /// Score factor of a level whose harmony changes every 8 pulses
+    /// ([`harmony::SPAN_DEMOTION`]; 1 disables the harmonic test).
+    pub span_demotion: f32,
+    /// Span ratio above which a level counts as a subdivision ([`harmony::SPAN_RATIO`]).
+    pub span_ratio: f32,
 }
 
 /// Mean spectral flatness (librosa `spectral_flatness`, power) above which audio counts as
@@ -102,6 +110,8 @@ impl Default for RhythmConfig {
             level_exponent: tempo::LEVEL_EXPONENT,
             level_threshold: tempo::LEVEL_THRESHOLD,
             fill_floor: tempo::FILL_FLOOR,
+            span_demotion: harmony::SPAN_DEMOTION,
+            span_ratio: harmony::SPAN_RATIO,
         }
     }
 }
@@ -124,8 +134,7 @@ impl RhythmConfig {
 #[derive(Debug, Default, Clone)]
 pub struct Rhythm {
     config: RhythmConfig,
-    detrended: Vec<f32>,
-    rho: Vec<f32>,
+    scratch: tempo::TempoScratch,
     beat_scratch: beats::BeatScratch,
     beat_frames: Vec<usize>,
     /// Diagnostics of the last tempo estimate.
@@ -141,32 +150,38 @@ impl Rhythm {
         }
     }
 
-    /// [`Rhythm::analyze`] told whether the audio is noise-like (mean spectral flatness above
-    /// [`NOISE_FLATNESS`]). Audio that is not noise-like gets a tempo even when its envelope's
-    /// periodicity is too weak to stand out from noise (a rubato orchestral piece, a short
-    /// sting): the strongest candidate, with its low confidence. Noise-like audio without a
-    /// significant periodicity gets none, as in [`Rhythm::analyze`].
+    /// [`Rhythm::analyze`] with what the rest of the extraction knows of the track:
+    /// - `chroma`, one `chroma_stft` row per envelope frame (or empty), for the harmonic-span
+    ///   test of the tempo's octave ([`harmony`]: a level whose harmony changes only every 8
+    ///   pulses is a subdivision of the beat);
+    /// - whether the audio is noise-like (mean spectral flatness above [`NOISE_FLATNESS`]).
+    ///   Audio that is not noise-like gets a tempo even when its envelope's periodicity is too
+    ///   weak to stand out from noise (a rubato orchestral piece, a short sting): the
+    ///   strongest candidate, with its low confidence. Noise-like audio without a significant
+    ///   periodicity gets none, as in [`Rhythm::analyze`].
     pub fn analyze_hinted(
         &mut self,
         onset_env: &[f32],
+        chroma: &[[f32; 12]],
         sr: u32,
         hop: usize,
         noise_like: bool,
     ) -> RhythmResult {
-        self.analyze_with(onset_env, sr, hop, noise_like)
+        self.analyze_with(onset_env, chroma, sr, hop, noise_like)
     }
 
     /// Analyses an onset envelope sampled every `hop` samples at `sr` Hz. Knowing only the
-    /// envelope, it reports no tempo unless the envelope's periodicity exceeds what noise
+    /// envelope (no harmonic-span test), it reports no tempo unless the envelope's periodicity exceeds what noise
     /// reaches (see [`tempo::estimate`]).
     pub fn analyze(&mut self, onset_env: &[f32], sr: u32, hop: usize) -> RhythmResult {
-        self.analyze_with(onset_env, sr, hop, true)
+        self.analyze_with(onset_env, &[], sr, hop, true)
     }
 
     /// The analysis; `require_pulse` as in [`tempo::TempoParams::require_pulse`].
     fn analyze_with(
         &mut self,
         onset_env: &[f32],
+        chroma: &[[f32; 12]],
         sr: u32,
         hop: usize,
         require_pulse: bool,
@@ -192,14 +207,10 @@ impl Rhythm {
             level_threshold: self.config.level_threshold,
             require_pulse,
             fill_floor: self.config.fill_floor,
+            span_demotion: self.config.span_demotion,
+            span_ratio: self.config.span_ratio,
         };
-        let Some(t) = tempo::estimate(
-            onset_env,
-            fps,
-            &params,
-            &mut self.detrended,
-            &mut self.rho,
-        ) else {
+        let Some(t) = tempo::estimate(onset_env, chroma, fps, &params, &mut self.scratch) else {
             return RhythmResult {
                 bpm: None,
                 confidence: 0.0,

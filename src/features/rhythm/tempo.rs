@@ -41,16 +41,23 @@
 //!    [`FILL_FLOOR`] `φ₀` = 0.05, [`FILL_MIN_FACTOR`]): every second pulse (two in three) must
 //!    carry at least 5 % of the others. Without it a 60 BPM click track reads 120 under the
 //!    prior below. `L(τ)` is multiplied by `F(τ)`.
+//!
+//!    **Harmonic span**, when chroma rows are given (the pipeline passes them): a level whose
+//!    harmony changes every 8 of its pulses rather than every 4 is a subdivision of the beat
+//!    (an eighth-note hi-hat over a slow song). Its score is multiplied by
+//!    `H(τ)` = [`harmony::SPAN_DEMOTION`] (0.1) when the span ratio
+//!    [`harmony::span_ratio`] exceeds [`harmony::SPAN_RATIO`] and the level twice as slow is
+//!    admissible, else 1 (Goto & Muraoka 1999: chords change on bar lines).
 //! 6. **Tempo prior** (log-normal, as in Klapuri et al. 2006 and Ellis 2007): the beat of most
 //!    music lies near a moderate tempo, `W(b) = exp(−½ (log2(b / μ) / σ)²)` with
 //!    `μ` = [`PRIOR_BPM`], `σ` = [`PRIOR_OCTAVES`]. The tempo is
-//!    `argmax_τ W(b(τ)) · L(τ) · F(τ)` over the candidates; its period is then refined by a long
+//!    `argmax_τ W(b(τ)) · L(τ) · F(τ) · H(τ)` over the candidates; its period is then refined by a long
 //!    comb (all multiples `kτ ≤ L`) searched ±2 % around it. `μ` = 130 BPM and `σ` = 0.6 octave
 //!    (centred above the usual ~120 BPM because the comb favours slower levels: a level whose
 //!    strong and weak beats alternate has a higher mean autocorrelation at twice its period),
-//!    `γ` = 1, `θ` = 0.5 and `φ₀` were chosen on the tuning sets (see docs/accuracy.md), not on
+//!    `γ` = 1, `θ` = 0.5, `φ₀` and the span ratio were chosen on the tuning sets (see docs/accuracy.md), not on
 //!    the sets the figures are reported on.
-//! 7. **Candidates reported**: the candidates' scores `W·L·F`, merged within 2 %, normalised to
+//! 7. **Candidates reported**: the candidates' scores `W·L·F·H`, merged within 2 %, normalised to
 //!    sum 1, strongest first ([`N_CANDIDATES`] of them).
 //! 8. **Confidence** `= clamp(S(τ̂), 0, 1)` at the chosen period: the mean normalised
 //!    autocorrelation at its first multiples — 1 for a perfectly periodic envelope, ≈ 0 for
@@ -68,6 +75,8 @@
 //! IEEE TASLP 2006; D. P. W. Ellis, "Beat tracking by dynamic programming", JNMR 2007;
 //! G. Percival, G. Tzanetakis, "Streamlined tempo estimation based on autocorrelation and
 //! cross-correlation with pulses", IEEE/ACM TASLP 2014.
+
+use super::harmony;
 
 /// Moving-average width for detrending, seconds.
 pub const DETREND_S: f32 = 1.5;
@@ -132,6 +141,11 @@ pub struct TempoParams {
     pub require_pulse: bool,
     /// Pulse-fill floor ([`FILL_FLOOR`]); 0 disables the fill term.
     pub fill_floor: f32,
+    /// Factor on the score of a level whose harmony changes every 8 pulses
+    /// ([`harmony::SPAN_DEMOTION`]); 1 disables the harmonic test.
+    pub span_demotion: f32,
+    /// Span ratio above which a level counts as a subdivision ([`harmony::SPAN_RATIO`]).
+    pub span_ratio: f32,
 }
 
 impl Default for TempoParams {
@@ -146,6 +160,8 @@ impl Default for TempoParams {
             level_threshold: LEVEL_THRESHOLD,
             require_pulse: true,
             fill_floor: FILL_FLOOR,
+            span_demotion: harmony::SPAN_DEMOTION,
+            span_ratio: harmony::SPAN_RATIO,
         }
     }
 }
@@ -353,16 +369,33 @@ struct Peak {
     score: f32,
 }
 
+/// Reusable buffers of [`estimate`].
+#[derive(Debug, Default, Clone)]
+pub struct TempoScratch {
+    /// The detrended (then rectified) envelope.
+    pub detrended: Vec<f32>,
+    /// The autocorrelation.
+    pub rho: Vec<f32>,
+    /// Harmonic change between pulses ([`harmony::span_ratio`]).
+    pub changes: Vec<f32>,
+}
+
 /// Estimates the global tempo from the onset envelope. `fps = sr / hop` frames per second.
-/// Returns `None` when there is no pulse. `scratch` buffers are reused (two envelope-length
+/// `chroma` (one row per envelope frame, or empty) enables the harmonic-span test of step 5.
+/// Returns `None` when there is no pulse. The `scratch` buffers are reused (envelope-length
 /// vectors plus the autocorrelation).
 pub fn estimate(
     env: &[f32],
+    chroma: &[[f32; 12]],
     fps: f32,
     params: &TempoParams,
-    detrended: &mut Vec<f32>,
-    rho: &mut Vec<f32>,
+    scratch: &mut TempoScratch,
 ) -> Option<TempoEstimate> {
+    let TempoScratch {
+        detrended,
+        rho,
+        changes,
+    } = scratch;
     let n = env.len();
     let valid = |x: f32| x.is_finite() && x > 0.0;
     let (min_bpm, max_bpm) = (params.min_bpm, params.max_bpm);
@@ -477,9 +510,19 @@ pub fn estimate(
         } else {
             1.0
         };
+        // harmony changing every 8 pulses: a subdivision of the beat, if the level twice as
+        // slow is admissible
+        let span = if params.span_demotion < 1.0 && 0.5 * p.bpm >= min_bpm {
+            match harmony::span_ratio(fold_env, chroma, bpm_to_period(p.bpm), window, changes) {
+                Some(r) if r > params.span_ratio => params.span_demotion.max(0.0),
+                _ => 1.0,
+            }
+        } else {
+            1.0
+        };
         let z = (p.bpm / params.prior_bpm).log2() / params.prior_octaves;
         let prior = (-0.5 * z * z).exp();
-        p.score = prior * p.salience.max(0.0) * level * fill;
+        p.score = prior * p.salience.max(0.0) * level * fill * span;
         if !p.score.is_finite() {
             p.score = 0.0;
         }
@@ -583,8 +626,9 @@ mod tests {
     #[test]
     fn silent_envelope_has_no_tempo() {
         let e = vec![0.0f32; 2000];
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        assert!(estimate(&e, 43.066, &TempoParams::default(), &mut a, &mut b).is_none());
+        let mut scratch = TempoScratch::default();
+        let params = TempoParams::default();
+        assert!(estimate(&e, &[], 43.066, &params, &mut scratch).is_none());
     }
 
     #[test]

@@ -1,0 +1,203 @@
+//! Harmonic span of a pulse level: how many of its pulses one harmonic period (the bar) spans.
+//!
+//! The onset envelope cannot tell a beat from its eighths when the eighths are played (a
+//! hi-hat, a strummed pattern): both levels are periodic, and the comb and the fold ratios of
+//! [`super::tempo`] see both. Harmony can. Chords change on bar lines, hardly ever between
+//! beats (Goto & Muraoka 1999 use exactly this to place the beat level among its
+//! subdivisions; Klapuri et al. 2006 and Papadopoulos & Peeters 2011 tie the measure level to
+//! harmonic change). At the beat level of a 4/4 piece the harmonic change recurs every 4
+//! pulses; at the eighth level every 8.
+//!
+//! # Method
+//! For a pulse period `τ` (frames) on the chroma rows `c[t]` (librosa `chroma_stft`, one per
+//! envelope frame):
+//! 1. **Pulse grid.** Per window of [`super::tempo::FOLD_WINDOW_S`], the phase `φ` that
+//!    maximises the mean of the rectified detrended onset envelope at `φ + kτ` (as
+//!    [`super::tempo::fold_ratios`]); pulse `k` spans `[φ + kτ, φ + (k+1)τ)`. Each window's
+//!    grid starts at its point nearest to where the previous window's grid ended, so the
+//!    pulses are numbered continuously across windows (a drifting tempo is followed without
+//!    losing the position in the bar).
+//! 2. **Pulse-synchronous chroma** `C_k = Σ_{t ∈ pulse k} c[t]` and the **harmonic change**
+//!    between consecutive pulses `d_k = 1 − cos(C_{k−1}, C_k)`.
+//! 3. **Gain at span `b`**: `g(b) = max_j mean_{k ≡ j (mod b)} d_k / mean_k d_k`, the change
+//!    at the best of `b` positions relative to the average (`b` for changes every `b` pulses
+//!    and nothing between, 1 for changes everywhere).
+//! 4. **Span ratio** `r = g(8) / g(4)`. When the harmony changes every 4 pulses, the best of 8
+//!    positions is no better than the best of 4 (`r ≈ 1`); when it changes every 8 pulses,
+//!    the best of 4 positions averages changes with the half-bars that have none (`r ≈ 2`).
+//!    A level with `r` above [`SPAN_RATIO`] is a subdivision of the beat.
+//!
+//! Undefined (`None`) with fewer than [`MIN_PULSES`] pulses or without harmonic change
+//! (drums, noise, a drone: the mean change is below [`MIN_CHANGE`]).
+//!
+//! Cost: `O(n·τ)` for the phase search (as one fold) plus `O(n·12)`; no allocation once the
+//! scratch has grown to the number of pulses.
+//!
+//! References: M. Goto, Y. Muraoka, "Real-time beat tracking for drumless audio signals:
+//! chord change detection for musical decisions", Speech Communication 27, 1999;
+//! A. Klapuri, A. Eronen, J. Astola, "Analysis of the meter of acoustic musical signals",
+//! IEEE TASLP 2006; H. Papadopoulos, G. Peeters, "Joint estimation of chords and downbeats
+//! from an audio signal", IEEE TASLP 2011.
+
+/// Span ratio `g(8)/g(4)` above which a pulse level is a subdivision of the beat (harmony
+/// changes every 8 of its pulses, not every 4). Chosen on the TUNING grooves (1.6–1.7 are
+/// equally good there; docs/accuracy.md).
+pub const SPAN_RATIO: f32 = 1.65;
+/// Factor applied to the score of a level whose harmonic span is 8 pulses.
+pub const SPAN_DEMOTION: f32 = 0.1;
+/// Fewest pulses the test needs (four spans of 8).
+pub const MIN_PULSES: usize = 32;
+/// Smallest mean harmonic change `mean d_k` for the test to apply.
+pub const MIN_CHANGE: f32 = 1e-4;
+
+/// Best grid phase of `env` with period `period` in `[lo, hi)`, and the grid mean there.
+fn best_phase(env: &[f32], lo: usize, hi: usize, period: f32) -> f32 {
+    let mut best = (-1.0f32, 0.0f32);
+    for p in 0..period.ceil() as usize {
+        let mut sum = 0.0f32;
+        let mut t = lo as f32 + p as f32;
+        while (t.round() as usize) < hi {
+            let i = t.round() as usize;
+            let a = i.saturating_sub(1).max(lo);
+            let b = (i + 2).min(hi);
+            sum += env[a..b].iter().fold(0.0f32, |m, &v| m.max(v));
+            t += period;
+        }
+        if sum > best.0 {
+            best = (sum, p as f32);
+        }
+    }
+    best.1
+}
+
+/// `1 − cos(a, b)`; 0 when either is silent.
+fn change(a: &[f32; 12], b: &[f32; 12]) -> f32 {
+    let (mut ab, mut aa, mut bb) = (0.0f32, 0.0f32, 0.0f32);
+    for (x, y) in a.iter().zip(b) {
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    let den = (aa * bb).sqrt();
+    if den > 0.0 && den.is_finite() {
+        (1.0 - ab / den).max(0.0)
+    } else {
+        0.0
+    }
+}
+
+/// The span ratio `r = g(8)/g(4)` of the pulse level with period `period` frames (see the
+/// module documentation). `env` is the rectified detrended onset envelope, `chroma` one row
+/// per envelope frame, `window` the fold window in frames; `changes` is scratch.
+pub fn span_ratio(
+    env: &[f32],
+    chroma: &[[f32; 12]],
+    period: f32,
+    window: usize,
+    changes: &mut Vec<f32>,
+) -> Option<f32> {
+    let n = env.len().min(chroma.len());
+    changes.clear();
+    if n == 0 || !period.is_finite() || period < 1.0 || (n as f32) < MIN_PULSES as f32 * period
+    {
+        return None;
+    }
+    let window = window.max((4.0 * period).ceil() as usize);
+    let mut prev: Option<[f32; 12]> = None;
+    let mut next_pulse: Option<f32> = None;
+    let mut lo = 0;
+    while lo < n {
+        let mut hi = (lo + window).min(n);
+        if n - hi < window / 2 {
+            hi = n; // merge a short tail into the last window
+        }
+        // the grid point of this window's best phase nearest to where the previous window's
+        // grid ended, so that pulse numbers (and their position in the bar) run on
+        let mut t = lo as f32 + best_phase(env, lo, hi, period);
+        if let Some(next) = next_pulse {
+            let off: f32 = t - next;
+            t = next + (off - period * (off / period).round());
+        }
+        while ((t + period).round() as usize) <= hi {
+            let (a, b) = (t.round() as usize, (t + period).round() as usize);
+            let mut sum = [0.0f32; 12];
+            for row in &chroma[a..b.max(a + 1).min(n)] {
+                for (s, v) in sum.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            if let Some(p) = prev {
+                changes.push(change(&p, &sum));
+            }
+            prev = Some(sum);
+            t += period;
+        }
+        next_pulse = Some(t);
+        lo = hi;
+    }
+    let k = changes.len();
+    if k < MIN_PULSES {
+        return None;
+    }
+    let mean = changes.iter().sum::<f32>() / k as f32;
+    if mean.is_nan() || mean < MIN_CHANGE {
+        return None;
+    }
+    let gain = |b: usize| {
+        (0..b)
+            .map(|j| {
+                let (s, c) = changes[j..]
+                    .iter()
+                    .step_by(b)
+                    .fold((0.0f32, 0usize), |(s, c), &v| (s + v, c + 1));
+                s / c.max(1) as f32
+            })
+            .fold(0.0f32, f32::max)
+            / mean
+    };
+    let g4 = gain(4);
+    let r = gain(8) / g4;
+    r.is_finite().then_some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Envelope with a click every `beat` frames, and chroma whose chord (one pitch class)
+    /// changes every `chord_beats` beats, with a melody note changing every half beat.
+    fn song(n: usize, beat: usize, chord_beats: usize) -> (Vec<f32>, Vec<[f32; 12]>) {
+        let mut env = vec![0.0f32; n];
+        let mut chroma = vec![[0.0f32; 12]; n];
+        for (t, row) in chroma.iter_mut().enumerate() {
+            if t % (beat / 2) == 0 {
+                env[t] = if t % beat == 0 { 1.0 } else { 0.6 };
+            }
+            let chord = [0usize, 5, 7, 9][(t / (beat * chord_beats)) % 4];
+            row[chord] = 1.0;
+            row[(chord + 4) % 12] = 0.8;
+            row[(t / (beat / 2)) % 12] += 0.3;
+        }
+        (env, chroma)
+    }
+
+    #[test]
+    fn beat_level_spans_four_and_eighth_level_eight() {
+        let (env, chroma) = song(4000, 24, 4);
+        let mut scratch = Vec::new();
+        let beat = span_ratio(&env, &chroma, 24.0, 860, &mut scratch).unwrap();
+        let eighth = span_ratio(&env, &chroma, 12.0, 860, &mut scratch).unwrap();
+        assert!(beat < 1.2, "beat level r = {beat}");
+        assert!(eighth > 1.8, "eighth level r = {eighth}");
+    }
+
+    #[test]
+    fn no_ratio_without_harmony_or_pulses() {
+        let (env, _) = song(4000, 24, 4);
+        let flat = vec![[1.0f32; 12]; 4000];
+        let mut scratch = Vec::new();
+        assert_eq!(span_ratio(&env, &flat, 24.0, 860, &mut scratch), None);
+        assert_eq!(span_ratio(&env[..500], &flat[..500], 24.0, 860, &mut scratch), None);
+        assert_eq!(span_ratio(&[], &[], 24.0, 860, &mut scratch), None);
+    }
+}
