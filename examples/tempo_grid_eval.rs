@@ -10,7 +10,8 @@
 //!
 //! `SET_DIR/truth.json` holds the tempo truth (`{"file": {"bpm": 120.0, ...}}`, the format of
 //! `../shared/eval/real_dev_corpus.py` and `synth_corpus.py`). `--verbose` prints the comb peaks
-//! of every ACC1 miss at the default setting; `--no-grid` skips the grid.
+//! of every ACC1 miss at the default setting; `--no-grid` skips the grid; `--all` prints every
+//! grid row (default: the best 40).
 use std::path::Path;
 
 use leitmotif::features::rhythm::{Rhythm, RhythmConfig};
@@ -146,7 +147,12 @@ fn main() {
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("sets {sets:?}");
-    for (mean, mu, sigma, gamma, span, r) in rows.iter().take(40) {
+    let shown = if args.iter().any(|a| a == "--all") {
+        rows.len()
+    } else {
+        40
+    };
+    for (mean, mu, sigma, gamma, span, r) in rows.iter().take(shown) {
         let per: Vec<String> = r
             .iter()
             .map(|(a1, a2)| format!("{a1:.3}/{a2:.3}"))
