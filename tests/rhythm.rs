@@ -510,25 +510,7 @@ fn eighth_note_pulse_over_bar_harmony_reads_the_beat() {
     assert!((est - bpm).abs() < 0.02 * bpm, "estimated {est}");
 
     // the same envelope without the harmonic test reads the eighths
-    let frames = Pipeline::new(
-        AnalysisConfig::default(),
-        FeatureOptions {
-            keep_frames: true,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .analyze_input(
-        Input::Samples {
-            samples: &y,
-            channels: 1,
-            sample_rate: SR,
-        },
-        "eighths.wav",
-    )
-    .unwrap()
-    .frames
-    .unwrap();
+    let frames = common::frames_of_mono(&y, SR, "eighths.wav");
     let chroma: Vec<[f32; 12]> = frames
         .chroma
         .chunks_exact(12)

@@ -27,6 +27,26 @@ pub fn analyze_mono(samples: &[f32], sr: u32, name: &str) -> leitmotif::Result<T
         .analyze_input(input, name)
 }
 
+/// The per-frame matrices (`keep_frames`) of mono `samples` at `sr` Hz through the default
+/// pipeline.
+pub fn frames_of_mono(samples: &[f32], sr: u32, name: &str) -> leitmotif::FrameMatrices {
+    let input = leitmotif::Input::Samples {
+        samples,
+        channels: 1,
+        sample_rate: sr,
+    };
+    let options = FeatureOptions {
+        keep_frames: true,
+        ..Default::default()
+    };
+    Pipeline::new(AnalysisConfig::default(), options)
+        .unwrap()
+        .analyze_input(input, name)
+        .unwrap()
+        .frames
+        .unwrap()
+}
+
 /// Writes a mono or multichannel 32-bit float WAV.
 pub fn write_wav(path: &Path, sr: u32, channels: u16, samples: &[f32]) {
     let spec = hound::WavSpec {

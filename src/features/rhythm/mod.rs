@@ -171,8 +171,8 @@ impl Rhythm {
     }
 
     /// Analyses an onset envelope sampled every `hop` samples at `sr` Hz. Knowing only the
-    /// envelope (no harmonic-span test), it reports no tempo unless the envelope's periodicity exceeds what noise
-    /// reaches (see [`tempo::estimate`]).
+    /// envelope (no harmonic-span test), it reports no tempo unless the envelope's periodicity
+    /// exceeds what noise reaches (see [`tempo::estimate`]).
     pub fn analyze(&mut self, onset_env: &[f32], sr: u32, hop: usize) -> RhythmResult {
         self.analyze_with(onset_env, &[], sr, hop, true)
     }
