@@ -74,7 +74,11 @@ fn jsonl_csv_and_parquet_hold_every_track_and_failure() {
                     "mfcc.mean.19",
                     "loudness.integrated_lufs",
                     "tempo.bpm",
+                    "tempo.candidates.0.0",
+                    "tempo.candidates.3.1",
                     "key.tonic",
+                    "key.candidates.0.0",
+                    "key.candidates.3.1",
                     "error.kind",
                 ] {
                     assert!(header.split(',').any(|h| h == col), "missing column {col}");
@@ -121,6 +125,23 @@ fn jsonl_csv_and_parquet_hold_every_track_and_failure() {
                         .downcast_ref::<arrow_array::Float64Array>()
                         .unwrap();
                     assert!(bpm.value(0) > 50.0);
+                    // the first tempo candidate is the tempo; key candidates are named keys
+                    let first = batch.column_by_name("tempo.candidates.0.0").unwrap();
+                    let first = first
+                        .as_any()
+                        .downcast_ref::<arrow_array::Float64Array>()
+                        .unwrap();
+                    assert_eq!(first.value(0), bpm.value(0));
+                    let key = batch.column_by_name("key.candidates.0.0").unwrap();
+                    let key = key
+                        .as_any()
+                        .downcast_ref::<arrow_array::StringArray>()
+                        .unwrap();
+                    assert!(
+                        key.value(0).ends_with(" major") || key.value(0).ends_with(" minor"),
+                        "{}",
+                        key.value(0)
+                    );
                 }
                 assert_eq!(rows, 6);
             }

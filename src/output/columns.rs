@@ -2,7 +2,10 @@
 //!
 //! A record's nested JSON is flattened with `.`-joined names: `spectral.centroid.mean`,
 //! `mfcc.mean.0` … `mfcc.mean.19`, `loudness.integrated_lufs`, `error.kind`. Fixed-length
-//! arrays become one column per element; `beats` stays a list (a JSON array in CSV) and
+//! arrays become one column per element, nested ones too: the tempo and key candidates
+//! (`[bpm, strength]`, `[name, score]` pairs) are `tempo.candidates.0.0`, `tempo.candidates.0.1`
+//! … `tempo.candidates.3.1` and `key.candidates.0.0` … `key.candidates.3.1`, empty past the
+//! candidates a track has; `beats` stays a list (a JSON array in CSV) and
 //! `warnings` is joined into one string. The column list is derived from a template record
 //! with every field present, so it is the same for every run of a given version, whatever
 //! the tracks (failed tracks leave the feature columns empty).
@@ -66,16 +69,21 @@ fn flatten_into(prefix: &str, m: &Map<String, Value>, out: &mut Vec<(String, Val
                     .collect();
                 out.push((name, Value::String(joined.join(" | "))));
             }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let n = format!("{name}.{i}");
-                    match item {
-                        Value::Object(inner) => flatten_into(&n, inner, out),
-                        other => out.push((n, other.clone())),
-                    }
-                }
-            }
+            Value::Array(items) => flatten_array(&name, items, out),
             other => out.push((name, other.clone())),
+        }
+    }
+}
+
+/// One column per element of a fixed-length array, recursively (`tempo.candidates.1.0` is
+/// the BPM of the second tempo candidate).
+fn flatten_array(name: &str, items: &[Value], out: &mut Vec<(String, Value)>) {
+    for (i, item) in items.iter().enumerate() {
+        let n = format!("{name}.{i}");
+        match item {
+            Value::Object(inner) => flatten_into(&n, inner, out),
+            Value::Array(inner) => flatten_array(&n, inner, out),
+            other => out.push((n, other.clone())),
         }
     }
 }

@@ -291,12 +291,14 @@ impl TempoRecord {
         }
     }
 
-    /// A record with every field present, for deriving table columns.
+    /// A record with every field present, for deriving table columns (all
+    /// [`tempo::N_CANDIDATES`] candidates: `tempo.candidates.0.0` (BPM),
+    /// `tempo.candidates.0.1` (strength), …).
     pub fn template() -> Self {
         TempoRecord {
             bpm: Some(0.5),
             confidence: 0.5,
-            candidates: Vec::new(),
+            candidates: vec![(0.5, 0.5); tempo::N_CANDIDATES],
         }
     }
 }

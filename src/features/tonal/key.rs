@@ -218,13 +218,15 @@ impl KeyRecord {
         }
     }
 
-    /// A record with every field present, for deriving table columns.
+    /// A record with every field present, for deriving table columns (all
+    /// [`N_CANDIDATES`] candidates: `key.candidates.0.0` (name), `key.candidates.0.1` (score),
+    /// …).
     pub fn template() -> Self {
         KeyRecord {
             tonic: Some(String::new()),
             mode: Some(String::new()),
             confidence: 0.5,
-            candidates: Vec::new(),
+            candidates: vec![(String::new(), 0.5); N_CANDIDATES],
         }
     }
 }
