@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the tables of docs/accuracy.md.
-#   1. renders the evaluation sets (tools/render_eval_sets.sh: TUNING seed 11, REPORT seed 12),
+#   1. renders the evaluation sets (tools/render_eval_sets.sh: TUNING seed 11, REPORT seed 12,
+#      and a second grooves REPORT set, seed 13, 100 files),
 #   2. runs the real CLI (`leitmotif extract`) on every set,
 #   3. runs librosa 0.11 and Essentia 2.1 on the REPORT sets (../shared/eval/anchors.py for
 #      tempo and key, tools/anchor_beats.py for beat times),
@@ -15,13 +16,13 @@ PY=${PY:-/tmp/evalenv/bin/python}
 SHARED=${SHARED:-../shared/eval}
 tools/render_eval_sets.sh "$EVAL"
 cargo build --release --bin leitmotif
-for set in grooves-tune key-tune synth-tune grooves-report key-report synth-report; do
+for set in grooves-tune key-tune synth-tune grooves-report grooves-report13 key-report synth-report; do
   d="$EVAL/$set"
   rm -f "$EVAL/$set.jsonl"
   target/release/leitmotif extract "$d" -o "$EVAL/$set.jsonl" -q -j 1
   anchors="$EVAL/$set.anchors.json"; beats="$EVAL/$set.beats.json"
   # librosa and Essentia on the REPORT sets (kept between runs: delete the files to redo them)
-  if [[ $set == *-report && -z ${SKIP_ANCHORS:-} ]]; then
+  if [[ $set == *-report* && -z ${SKIP_ANCHORS:-} ]]; then
     [[ -f $anchors ]] || nice -n 10 "$PY" "$SHARED/anchors.py" "$d" "$anchors" > /dev/null
     [[ $set == key-* || -f $beats ]] || nice -n 10 "$PY" tools/anchor_beats.py "$d" "$beats"
   fi
