@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the tables of docs/accuracy.md.
 #   1. renders the evaluation sets (tools/render_eval_sets.sh: TUNING seed 11, REPORT seed 12,
-#      and a second grooves REPORT set, seed 13, 100 files),
+#      a second grooves TUNING set, seed 14, and a second grooves REPORT set, seed 13, 100 files each),
 #   2. runs the real CLI (`leitmotif extract`) on every set,
 #   3. runs librosa 0.11 and Essentia 2.1 on the REPORT sets (../shared/eval/anchors.py for
 #      tempo and key, tools/anchor_beats.py for beat times),
@@ -16,7 +16,7 @@ PY=${PY:-/tmp/evalenv/bin/python}
 SHARED=${SHARED:-../shared/eval}
 tools/render_eval_sets.sh "$EVAL"
 cargo build --release --bin leitmotif
-for set in grooves-tune key-tune synth-tune grooves-report grooves-report13 key-report synth-report; do
+for set in grooves-tune grooves-tune14 key-tune synth-tune grooves-report grooves-report13 key-report synth-report; do
   d="$EVAL/$set"
   rm -f "$EVAL/$set.jsonl"
   target/release/leitmotif extract "$d" -o "$EVAL/$set.jsonl" -q -j 1

@@ -2,7 +2,8 @@
 # Renders the evaluation sets of docs/accuracy.md into EVAL_DIR (default /tmp/lm-eval):
 # a TUNING set (seed 11) and a separate REPORT set (seed 12) of each kind (N files each, default
 # 40; the grooves TUNING set has NT files, default 100), and a second, larger grooves REPORT set
-# (grooves-report13: seed 13, NR files, default 100):
+# (grooves-report13: seed 13, NR files, default 100), and a second grooves TUNING set
+# (grooves-tune14: seed 14, NT files) on which the tempo parameters were re-checked:
 #   key-*      Bach chorales (music21 corpus), key truth        ../shared/eval/real_dev_corpus.py key
 #   grooves-*  MMA accompaniment grooves, tempo + key truth      ../shared/eval/real_dev_corpus.py grooves
 #   synth-*    synthetic songs, tempo + key truth                ../shared/eval/synth_corpus.py
@@ -26,3 +27,4 @@ for seed_set in "11 tune" "12 report"; do
   [ -f "$EVAL/synth-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/synth_corpus.py" "$EVAL/synth-$name" "$N" "$seed"
 done
 [ -f "$EVAL/grooves-report13/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-report13" "$NR" 13
+[ -f "$EVAL/grooves-tune14/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-tune14" "$NT" 14
