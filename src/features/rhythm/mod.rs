@@ -291,9 +291,8 @@ impl TempoRecord {
         }
     }
 
-    /// A record with every field present, for deriving table columns (all
-    /// [`tempo::N_CANDIDATES`] candidates: `tempo.candidates.0.0` (BPM),
-    /// `tempo.candidates.0.1` (strength), …).
+    /// A record with every field present, for deriving table columns (all 4 candidates:
+    /// `tempo.candidates.0.0` (BPM), `tempo.candidates.0.1` (strength), …).
     pub fn template() -> Self {
         TempoRecord {
             bpm: Some(0.5),

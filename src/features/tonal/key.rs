@@ -218,9 +218,8 @@ impl KeyRecord {
         }
     }
 
-    /// A record with every field present, for deriving table columns (all
-    /// [`N_CANDIDATES`] candidates: `key.candidates.0.0` (name), `key.candidates.0.1` (score),
-    /// …).
+    /// A record with every field present, for deriving table columns (all 4 candidates:
+    /// `key.candidates.0.0` (name), `key.candidates.0.1` (score), …).
     pub fn template() -> Self {
         KeyRecord {
             tonic: Some(String::new()),
