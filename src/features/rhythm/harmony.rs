@@ -12,8 +12,8 @@
 //! For a pulse period `τ` (frames) on the chroma rows `c[t]` (librosa `chroma_stft`, one per
 //! envelope frame):
 //! 1. **Pulse grid.** Per window of [`super::tempo::FOLD_WINDOW_S`], the phase `φ` that
-//!    maximises the mean of the rectified detrended onset envelope at `φ + kτ` (as
-//!    [`super::tempo::fold_ratios`]); pulse `k` spans `[φ + kτ, φ + (k+1)τ)`. Each window's
+//!    maximises the mean of the rectified detrended onset envelope at `φ + kτ` (the windows
+//!    and phase search of [`super::tempo::fold_ratios`]); pulse `k` spans `[φ + kτ, φ + (k+1)τ)`. Each window's
 //!    grid starts at its point nearest to where the previous window's grid ended, so the
 //!    pulses are numbered continuously across windows (a drifting tempo is followed without
 //!    losing the position in the bar).
@@ -39,6 +39,8 @@
 //! IEEE TASLP 2006; H. Papadopoulos, G. Peeters, "Joint estimation of chords and downbeats
 //! from an audio signal", IEEE TASLP 2011.
 
+use super::tempo::{best_phase, fold_windows};
+
 /// Span ratio `g(8)/g(4)` above which a pulse level is a subdivision of the beat (harmony
 /// changes every 8 of its pulses, not every 4). Chosen on the TUNING grooves (1.6–1.7 are
 /// equally good there; docs/accuracy.md).
@@ -49,26 +51,6 @@ pub const SPAN_DEMOTION: f32 = 0.1;
 pub const MIN_PULSES: usize = 32;
 /// Smallest mean harmonic change `mean d_k` for the test to apply.
 pub const MIN_CHANGE: f32 = 1e-4;
-
-/// Best grid phase of `env` with period `period` in `[lo, hi)`, and the grid mean there.
-fn best_phase(env: &[f32], lo: usize, hi: usize, period: f32) -> f32 {
-    let mut best = (-1.0f32, 0.0f32);
-    for p in 0..period.ceil() as usize {
-        let mut sum = 0.0f32;
-        let mut t = lo as f32 + p as f32;
-        while (t.round() as usize) < hi {
-            let i = t.round() as usize;
-            let a = i.saturating_sub(1).max(lo);
-            let b = (i + 2).min(hi);
-            sum += env[a..b].iter().fold(0.0f32, |m, &v| m.max(v));
-            t += period;
-        }
-        if sum > best.0 {
-            best = (sum, p as f32);
-        }
-    }
-    best.1
-}
 
 /// `1 − cos(a, b)`; 0 when either is silent.
 fn change(a: &[f32; 12], b: &[f32; 12]) -> f32 {
@@ -102,18 +84,12 @@ pub fn span_ratio(
     {
         return None;
     }
-    let window = window.max((4.0 * period).ceil() as usize);
     let mut prev: Option<[f32; 12]> = None;
     let mut next_pulse: Option<f32> = None;
-    let mut lo = 0;
-    while lo < n {
-        let mut hi = (lo + window).min(n);
-        if n - hi < window / 2 {
-            hi = n; // merge a short tail into the last window
-        }
+    for (lo, hi) in fold_windows(n, window, period) {
         // the grid point of this window's best phase nearest to where the previous window's
         // grid ended, so that pulse numbers (and their position in the bar) run on
-        let mut t = lo as f32 + best_phase(env, lo, hi, period);
+        let mut t = lo as f32 + best_phase(env, lo, hi, period).0;
         if let Some(next) = next_pulse {
             let off: f32 = t - next;
             t = next + (off - period * (off / period).round());
@@ -133,7 +109,6 @@ pub fn span_ratio(
             t += period;
         }
         next_pulse = Some(t);
-        lo = hi;
     }
     let k = changes.len();
     if k < MIN_PULSES {

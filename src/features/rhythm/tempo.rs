@@ -299,6 +299,42 @@ fn grid_mean(env: &[f32], lo: usize, hi: usize, period: f32, phase: f32) -> f32 
     }
 }
 
+/// The fold windows `[lo, hi)` over `n` frames: `window` frames each, but at least four
+/// periods, a tail shorter than half a window merged into the last one.
+pub(super) fn fold_windows(
+    n: usize,
+    window: usize,
+    period: f32,
+) -> impl Iterator<Item = (usize, usize)> {
+    let window = window.max((4.0 * period).ceil() as usize).max(1);
+    let mut lo = 0;
+    std::iter::from_fn(move || {
+        if lo >= n {
+            return None;
+        }
+        let mut hi = (lo + window).min(n);
+        if n - hi < window / 2 {
+            hi = n; // merge a short tail into the last window
+        }
+        let w = (lo, hi);
+        lo = hi;
+        Some(w)
+    })
+}
+
+/// The phase `φ ∈ {0, 1, …, ⌈τ⌉ − 1}` whose grid `lo + φ + kτ` carries the highest mean
+/// envelope in `[lo, hi)` ([`grid_mean`]), and that mean.
+pub(super) fn best_phase(env: &[f32], lo: usize, hi: usize, period: f32) -> (f32, f32) {
+    let mut best = (0.0f32, -1.0f32);
+    for p in 0..period.ceil() as usize {
+        let on = grid_mean(env, lo, hi, period, p as f32);
+        if on > best.1 {
+            best = (p as f32, on);
+        }
+    }
+    best
+}
+
 /// Fold ratios of the envelope on a grid of period `τ` at its best phase: `(m, m₃)` with
 /// `m = mid / on` (midpoints `φ + τ/2`) and `m₃ = mean(third₁, third₂) / on` (points
 /// `φ + τ/3`, `φ + 2τ/3`), accumulated over windows of `window` frames (best phase per
@@ -308,33 +344,17 @@ pub fn fold_ratios(env: &[f32], period: f32, window: usize) -> (f32, f32) {
     if n == 0 || !period.is_finite() || period < 1.0 {
         return (0.0, 0.0);
     }
-    let window = window.max((4.0 * period).ceil() as usize);
     let (mut on_sum, mut mid_sum, mut third_sum) = (0.0f64, 0.0f64, 0.0f64);
-    let mut lo = 0;
-    while lo < n {
-        let mut hi = (lo + window).min(n);
-        if n - hi < window / 2 {
-            hi = n; // merge a short tail into the last window
-        }
+    for (lo, hi) in fold_windows(n, window, period) {
         if (hi - lo) as f32 >= 2.0 * period {
-            let mut best_on = -1.0f32;
-            let mut best_phase = 0.0f32;
-            let steps = period.ceil() as usize;
-            for p in 0..steps {
-                let on = grid_mean(env, lo, hi, period, p as f32);
-                if on > best_on {
-                    best_on = on;
-                    best_phase = p as f32;
-                }
-            }
-            on_sum += best_on as f64;
-            mid_sum += grid_mean(env, lo, hi, period, best_phase + 0.5 * period) as f64;
+            let (phase, on) = best_phase(env, lo, hi, period);
+            on_sum += on as f64;
+            mid_sum += grid_mean(env, lo, hi, period, phase + 0.5 * period) as f64;
             third_sum += 0.5
-                * (grid_mean(env, lo, hi, period, best_phase + period / 3.0)
-                    + grid_mean(env, lo, hi, period, best_phase + 2.0 * period / 3.0))
+                * (grid_mean(env, lo, hi, period, phase + period / 3.0)
+                    + grid_mean(env, lo, hi, period, phase + 2.0 * period / 3.0))
                     as f64;
         }
-        lo = hi;
     }
     if on_sum > 0.0 {
         ((mid_sum / on_sum) as f32, (third_sum / on_sum) as f32)
