@@ -69,20 +69,19 @@ fn main() {
         };
         let total_ms = t0.elapsed().as_secs_f64() * 1e3;
         let features = &analysis.record.features;
-        let (env, chroma) = match keeper.analyze(path) {
+        let (env, chroma, rows) = match keeper.analyze(path) {
             Ok(a) => a
                 .frames
-                .map(|f| (f.onset_strength, f.chroma))
+                .map(|f| {
+                    let rows = f.chroma_rows();
+                    (f.onset_strength, f.chroma, rows)
+                })
                 .unwrap_or_default(),
             Err(e) => {
                 eprintln!("{}: {e}", path.display());
                 continue;
             }
         };
-        let rows: Vec<[f32; 12]> = chroma
-            .chunks_exact(12)
-            .map(|c| std::array::from_fn(|i| c[i]))
-            .collect();
         let noise_like =
             leitmotif::features::rhythm::is_noise_like(features.spectral.flatness.mean);
         let mut rhythm_ms = f64::INFINITY;

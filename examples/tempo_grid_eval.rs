@@ -49,14 +49,13 @@ fn main() {
                     let noise_like = leitmotif::features::rhythm::is_noise_like(
                         a.record.features.spectral.flatness.mean,
                     );
-                    let (env, chroma) = a
+                    let (env, rows) = a
                         .frames
-                        .map(|f| (f.onset_strength, f.chroma))
+                        .map(|f| {
+                            let rows = f.chroma_rows();
+                            (f.onset_strength, rows)
+                        })
                         .unwrap_or_default();
-                    let rows = chroma
-                        .chunks_exact(12)
-                        .map(|c| std::array::from_fn(|i| c[i]))
-                        .collect();
                     data.push((set.clone(), file.clone(), bpm, env, rows, noise_like));
                 }
                 Err(e) => eprintln!("{file}: {e}"),

@@ -511,11 +511,7 @@ fn eighth_note_pulse_over_bar_harmony_reads_the_beat() {
 
     // the same envelope without the harmonic test reads the eighths
     let frames = common::frames_of_mono(&y, SR, "eighths.wav");
-    let chroma: Vec<[f32; 12]> = frames
-        .chroma
-        .chunks_exact(12)
-        .map(|c| std::array::from_fn(|i| c[i]))
-        .collect();
+    let chroma = frames.chroma_rows();
     let mut with = rhythm::Rhythm::default();
     let mut without = rhythm::Rhythm::new(rhythm::RhythmConfig {
         span_demotion: 1.0,

@@ -117,6 +117,17 @@ pub struct FrameMatrices {
     pub times: Vec<f32>,
 }
 
+impl FrameMatrices {
+    /// The chroma as one `[f32; 12]` row per frame (C first), the shape
+    /// `features::rhythm::Rhythm::analyze_hinted` takes.
+    pub fn chroma_rows(&self) -> Vec<[f32; 12]> {
+        self.chroma
+            .chunks_exact(12)
+            .map(|c| std::array::from_fn(|i| c[i]))
+            .collect()
+    }
+}
+
 /// Planned state of the feature stage, reused across tracks.
 pub struct FeatureExtractor {
     options: FeatureOptions,
