@@ -13,10 +13,10 @@
 //! envelope frame):
 //! 1. **Pulse grid.** Per window of [`super::tempo::FOLD_WINDOW_S`], the phase `φ` that
 //!    maximises the mean of the rectified detrended onset envelope at `φ + kτ` (the windows
-//!    and phase search of [`super::tempo::fold_ratios`]); pulse `k` spans `[φ + kτ, φ + (k+1)τ)`. Each window's
-//!    grid starts at its point nearest to where the previous window's grid ended, so the
-//!    pulses are numbered continuously across windows (a drifting tempo is followed without
-//!    losing the position in the bar).
+//!    and phase search of [`super::tempo::fold_ratios`]); pulse `k` spans
+//!    `[φ + kτ, φ + (k+1)τ)`. Each window's grid starts at its point nearest to where the
+//!    previous window's grid ended, so the pulses are numbered continuously across windows (a
+//!    drifting tempo is followed without losing the position in the bar).
 //! 2. **Pulse-synchronous chroma** `C_k = Σ_{t ∈ pulse k} c[t]` and the **harmonic change**
 //!    between consecutive pulses `d_k = 1 − cos(C_{k−1}, C_k)`.
 //! 3. **Gain at span `b`**: `g(b) = max_j mean_{k ≡ j (mod b)} d_k / mean_k d_k`, the change

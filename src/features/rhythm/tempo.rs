@@ -52,8 +52,8 @@
 //!    music lies near a moderate tempo, `W(b) = exp(−½ (log2(b / μ) / σ)²)` with
 //!    `μ` = [`PRIOR_BPM`], `σ` = [`PRIOR_OCTAVES`]. The tempo is
 //!    `argmax_τ W(b(τ)) · L(τ) · F(τ) · H(τ)` over the candidates; its period is then refined
-//!    by a long comb (all multiples `kτ ≤ L`) searched ±2 % around it. `μ` = 130 BPM and `σ` = 0.6 octave
-//!    (centred above the usual ~120 BPM because the comb favours slower levels: a level whose
+//!    by a long comb (all multiples `kτ ≤ L`) searched ±2 % around it. `μ` = 130 BPM and
+//!    `σ` = 0.6 octave (centred above the usual ~120 BPM because the comb favours slower levels: a level whose
 //!    strong and weak beats alternate has a higher mean autocorrelation at twice its period),
 //!    `γ` = 1, `θ` = 0.5, `φ₀` and the span ratio were chosen on the tuning sets (see
 //!    docs/accuracy.md), not on the sets the figures are reported on.
