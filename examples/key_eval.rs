@@ -11,7 +11,7 @@
 //!
 //! Environment variables override the defaults, for the ablations in `docs/accuracy.md`:
 //! `LM_PROFILE` (`krumhansl`, `temperley`, `aarden`), `LM_OPEN_W` (opening weight), `LM_BASS_W`
-//! (bass-profile weight), `LM_BASS_MARGIN` (score margin below which the bass counts), `LM_HARM`
+//! (bass-profile weight), `LM_DOM_W` (dominant-seventh weight), `LM_BASS_MARGIN` (score margin below which the bass counts), `LM_HARM`
 //! (harmonics), `LM_POW` (peak weight exponent), `LM_HOP` (HPCP hop), `LM_RECORD` (also write
 //! every HPCP frame to the `--profiles` file).
 
@@ -42,6 +42,9 @@ impl FrameSink for Sink {
                 }
                 if let Some(w) = std::env::var("LM_OPEN_W").ok().and_then(|v| v.parse().ok()) {
                     cfg.opening_weight = w;
+                }
+                if let Some(w) = std::env::var("LM_DOM_W").ok().and_then(|v| v.parse().ok()) {
+                    cfg.dominant_weight = w;
                 }
                 if let Some(w) = std::env::var("LM_BASS_W").ok().and_then(|v| v.parse().ok()) {
                     cfg.bass_weight = w;

@@ -601,6 +601,63 @@ fn waltz_groove_has_its_key() {
     assert_eq!((tonic, mode), (Some("F"), Some("major")));
 }
 
+/// Relative keys told apart by the dominant seventh: MMA's EasySwing groove in Bb major
+/// cycling vi–ii–V7–I (Gm Cm F7 Bb, pitch content leaning to G minor) and in G minor cycling
+/// VI–III–iv–V7 (Eb Bb Cm D7, the pitch set of Bb major). Through the CLI both read their
+/// key; with the dominant cue off (`dominant_weight` 0) the Bb major groove reads G minor, so
+/// the test fails if the cue stops working.
+#[test]
+fn dominant_seventh_separates_relative_keys() {
+    let r = cli_record("swing_bb_major_from_vi.ogg");
+    assert_eq!(
+        (key_of(&r).0, key_of(&r).1),
+        (Some("Bb"), Some("major")),
+        "{}",
+        r["key"]
+    );
+    let r = cli_record("swing_g_minor_from_vi.ogg");
+    assert_eq!(
+        (key_of(&r).0, key_of(&r).1),
+        (Some("G"), Some("minor")),
+        "{}",
+        r["key"]
+    );
+
+    use leitmotif::features::tonal::TonalConfig;
+    struct Sink(TonalConfig, Option<TonalAnalyzer>, Vec<f32>);
+    impl FrameSink for Sink {
+        fn begin(&mut self, sr: u32, n_fft: usize, hop: usize) {
+            self.1 = Some(TonalAnalyzer::with_config(sr, n_fft, hop, self.0.clone()));
+        }
+        fn analysis_audio(&mut self, s: &[f32]) {
+            self.1.as_mut().unwrap().audio(s);
+        }
+        fn frame(&mut self, f: &Frame<'_>) {
+            self.2.clear();
+            self.2.extend(f.magnitude.iter().map(|m| m * m));
+            self.1.as_mut().unwrap().frame(&self.2);
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/accuracy/swing_bb_major_from_vi.ogg");
+    let key_with = |dominant_weight: f64| {
+        let mut an = Frontend::new(AnalysisConfig::default()).unwrap();
+        let config = TonalConfig {
+            dominant_weight,
+            ..TonalConfig::default()
+        };
+        let mut sink = Sink(config, None, Vec::new());
+        an.run(Input::Path(&path), &path, &mut sink).unwrap();
+        let key = sink.1.unwrap().finish().key;
+        (key.tonic, key.mode)
+    };
+    assert_eq!(
+        key_with(TonalConfig::default().dominant_weight),
+        (Some("Bb"), Some("major"))
+    );
+    assert_eq!(key_with(0.0), (Some("G"), Some("minor")));
+}
+
 /// Silence and pink noise: no key (null, confidence 0, no candidates) and a finite vector.
 #[test]
 fn silence_and_noise_have_no_key() {

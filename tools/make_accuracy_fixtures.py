@@ -18,6 +18,14 @@ mono, 22050 Hz, Ogg Vorbis (quality 1) or FLAC, 12-30 s, so the set stays around
 - chorale_minor.ogg: Bach's chorale BWV 10.7 (music21 corpus; G minor by its key signature and
   final bass note), first 30 s, organ. Truth: G minor.
 - silence.flac (12 s of digital silence) and noise.ogg (12 s of pink noise): no key, no tempo.
+- swing_bb_major_from_vi.ogg: MMA's EasySwing groove at 120 BPM in Bb major, bars cycling
+  vi-ii-V7-I (Gm Cm F7 Bb): the pitch content leans to G minor, the relative minor; the F7
+  (the dominant of Bb) says Bb. Truth: Bb major.
+- swing_g_minor_from_vi.ogg: the same groove in G minor, bars cycling VI-III-iv-V7 (Eb Bb Cm D7),
+  the pitch set of Bb major; the D7 says G. Truth: G minor.
+
+Needs mma (apt) for the two swing fixtures. Files that exist are kept: delete one to render it
+again (renders are not bit-reproducible).
 """
 import json, os, subprocess, tempfile
 
@@ -105,6 +113,19 @@ def off_tonic(seconds, tonic=63):
     return pm
 
 
+def mma_render(src, dst, seconds):
+    """Renders MMA source `src` like `render` does a PrettyMIDI."""
+    with tempfile.TemporaryDirectory() as tmp:
+        mma, mid = os.path.join(tmp, "a.mma"), os.path.join(tmp, "a.mid")
+        open(mma, "w").write(src)
+        subprocess.run(["mma", "-f", mid, mma], check=True, capture_output=True)
+        render(pretty_midi.PrettyMIDI(mid), dst, seconds)
+
+
+def mma_groove(groove, bpm, chords, bars=16):
+    return f"Tempo {bpm}\nGroove {groove}\n" + "".join(f"{j + 1} {chords[j % len(chords)]}\n" for j in range(bars))
+
+
 def chorale(seconds):
     from music21 import corpus
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,21 +140,35 @@ def chorale(seconds):
 def main():
     os.makedirs(OUT, exist_ok=True)
     truth = {}
-    render(groove(96, 1, 20), f"{OUT}/groove_sparse_96.ogg", 20)
+    todo = lambda name: not os.path.exists(f"{OUT}/{name}")
+    if todo("groove_sparse_96.ogg"):
+        render(groove(96, 1, 20), f"{OUT}/groove_sparse_96.ogg", 20)
     truth["groove_sparse_96.ogg"] = {"bpm": 96.0, "key": "A", "mode": "minor"}
-    render(groove(96, 4, 20), f"{OUT}/groove_dense_96.ogg", 20)
+    if todo("groove_dense_96.ogg"):
+        render(groove(96, 4, 20), f"{OUT}/groove_dense_96.ogg", 20)
     truth["groove_dense_96.ogg"] = {"bpm": 96.0, "key": "A", "mode": "minor"}
-    render(waltz(138, 20), f"{OUT}/groove_waltz_138.ogg", 20)
+    if todo("groove_waltz_138.ogg"):
+        render(waltz(138, 20), f"{OUT}/groove_waltz_138.ogg", 20)
     truth["groove_waltz_138.ogg"] = {"bpm": 138.0, "key": "F", "mode": "major"}
-    render(off_tonic(24), f"{OUT}/offtonic_eb_major.ogg", 24)
+    if todo("offtonic_eb_major.ogg"):
+        render(off_tonic(24), f"{OUT}/offtonic_eb_major.ogg", 24)
     truth["offtonic_eb_major.ogg"] = {"key": "Eb", "mode": "major"}
-    render(chorale(30), f"{OUT}/chorale_minor.ogg", 30)
+    if todo("chorale_minor.ogg"):
+        render(chorale(30), f"{OUT}/chorale_minor.ogg", 30)
     truth["chorale_minor.ogg"] = {"key": "G", "mode": "minor"}
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono",
-                    "-t", "12", "-c:a", "flac", f"{OUT}/silence.flac"], check=True)
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-                    "anoisesrc=r=22050:color=pink:amplitude=0.3:seed=7", "-t", "12", "-ac", "1", "-c:a", "libvorbis",
-                    "-q:a", "0", f"{OUT}/noise.ogg"], check=True)
+    if todo("swing_bb_major_from_vi.ogg"):
+        mma_render(mma_groove("EasySwing", 120, ["Gm", "Cm", "F7", "Bb"]), f"{OUT}/swing_bb_major_from_vi.ogg", 24)
+    truth["swing_bb_major_from_vi.ogg"] = {"bpm": 120.0, "key": "Bb", "mode": "major"}
+    if todo("swing_g_minor_from_vi.ogg"):
+        mma_render(mma_groove("EasySwing", 120, ["Eb", "Bb", "Cm", "D7"]), f"{OUT}/swing_g_minor_from_vi.ogg", 24)
+    truth["swing_g_minor_from_vi.ogg"] = {"bpm": 120.0, "key": "G", "mode": "minor"}
+    if todo("silence.flac"):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono",
+                        "-t", "12", "-c:a", "flac", f"{OUT}/silence.flac"], check=True)
+    if todo("noise.ogg"):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "anoisesrc=r=22050:color=pink:amplitude=0.3:seed=7", "-t", "12", "-ac", "1",
+                        "-c:a", "libvorbis", "-q:a", "0", f"{OUT}/noise.ogg"], check=True)
     truth["silence.flac"] = {"bpm": None, "key": None}
     truth["noise.ogg"] = {"bpm": None, "key": None}
     json.dump(truth, open(f"{OUT}/truth.json", "w"), indent=1)

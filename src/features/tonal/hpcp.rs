@@ -36,6 +36,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
 
+use super::dominant::DominantCounter;
 use crate::dsp::fastmath;
 use crate::dsp::framer::Framer;
 
@@ -119,6 +120,8 @@ pub struct Hpcp {
     pub bass: [f64; RES],
     /// Frames that contributed (not silent).
     pub frames: usize,
+    /// Dominant-seventh chord counts of the frames (see [`super::dominant`]).
+    pub dominant: DominantCounter,
     /// When `Some`, every frame's unit-max profile is appended (for offline studies only).
     #[doc(hidden)]
     pub record: Option<Vec<[f32; RES]>>,
@@ -190,6 +193,7 @@ impl Hpcp {
             profile: [0.0; RES],
             bass: [0.0; RES],
             frames: 0,
+            dominant: DominantCounter::new(),
             opening: [0.0; RES],
             opening_frames: (cfg_opening_s.max(0.0) as f64 * sr as f64 / hop as f64).floor()
                 as usize,
@@ -210,6 +214,7 @@ impl Hpcp {
         self.opening = [0.0; RES];
         self.opened = 0;
         self.frames = 0;
+        self.dominant.reset();
         if let Some(r) = &mut self.record {
             r.clear();
         }
@@ -330,6 +335,8 @@ impl Hpcp {
         for (acc, v) in self.profile.iter_mut().zip(&self.frame_hpcp) {
             *acc += *v as f64 * inv;
         }
+        self.dominant
+            .push(&self.frame_hpcp.map(|v| (v as f64 * inv) as f32));
         if self.opened < self.opening_frames && (self.opened > 0 || mx >= self.opening_floor) {
             self.opened += 1;
             for (acc, v) in self.opening.iter_mut().zip(&self.frame_hpcp) {

@@ -16,7 +16,8 @@
 //!   deviation over frames.
 //! - **key** ([`key`]): Krumhansl–Schmuckler correlation of a harmonic pitch-class profile
 //!   ([`hpcp`], Gómez 2006, from its own 4096-point STFT of the signal) with
-//!   published major/minor profiles (Aarden's by default); no key (`None`) for
+//!   published major/minor profiles (Aarden's by default), plus the share of time each tonic's
+//!   dominant seventh chord sounds ([`dominant`]); no key (`None`) for
 //!   silence, noise and drums; the runners-up with their scores; tonics spelled with the
 //!   fewest accidentals (`Eb major`, `C# minor`).
 //!
@@ -50,6 +51,7 @@
 //! everything for the next track.
 
 pub mod chroma;
+pub mod dominant;
 pub mod hpcp;
 pub mod key;
 pub mod tuning;
@@ -95,6 +97,9 @@ pub struct TonalConfig {
     pub bass_weight: f64,
     /// Score margin below which the bass cue is consulted ([`key::BASS_MARGIN`]).
     pub bass_margin: f64,
+    /// Weight `W` of the dominant-seventh evidence in the key score
+    /// ([`key::DOMINANT_WEIGHT`]; 0 disables it; see [`dominant`]).
+    pub dominant_weight: f64,
 }
 
 impl Default for TonalConfig {
@@ -106,6 +111,7 @@ impl Default for TonalConfig {
             opening_weight: 0.0,
             bass_weight: key::BASS_WEIGHT,
             bass_margin: key::BASS_MARGIN,
+            dominant_weight: key::DOMINANT_WEIGHT,
         }
     }
 }
@@ -136,6 +142,7 @@ pub struct TonalAnalyzer {
     opening_weight: f64,
     bass_weight: f64,
     bass_margin: f64,
+    dominant_weight: f64,
 }
 
 impl TonalAnalyzer {
@@ -168,6 +175,7 @@ impl TonalAnalyzer {
             opening_weight: config.opening_weight,
             bass_weight: config.bass_weight,
             bass_margin: config.bass_margin,
+            dominant_weight: config.dominant_weight,
         }
     }
 
@@ -320,11 +328,16 @@ impl TonalAnalyzer {
             weight: self.bass_weight,
             margin: self.bass_margin,
         };
-        let key = key::estimate_with_bass(
+        let dominant = key::DominantCue {
+            evidence: self.hpcp.dominant.evidence(cents),
+            weight: self.dominant_weight,
+        };
+        let key = key::estimate_with_cues(
             &pcp,
             &opening,
             self.opening_weight,
             &cue,
+            &dominant,
             self.key_profile,
             min_tonalness,
         );

@@ -1,0 +1,276 @@
+//! Dominant-seventh evidence for key finding: how often the music sounds the dominant seventh
+//! chord (V7) of each tonic.
+//!
+//! # Why
+//! A key profile cannot separate a major key from its relative minor well: both use the same
+//! seven pitch classes, and only emphasis tells them apart. A dominant seventh chord points at
+//! one tonic whatever the mode: G7 (G B D F) resolves to C, in C major and in C minor alike,
+//! and it belongs to neither A minor (whose dominant is E7) nor any other key. Chord-based key
+//! finding uses this (A. Shenoy, R. Mohapatra, Y. Wang, "Key determination of acoustic musical
+//! signals", IEEE ICME 2004; H. Papadopoulos, G. Peeters, "Local key estimation from an audio
+//! signal relying on harmonic and metrical structures", IEEE TASLP 20(4), 2012). This module is
+//! a small version of it: it labels chords frame by frame and counts only the dominant
+//! sevenths.
+//!
+//! # Method
+//! Written from the papers' descriptions (no code copied).
+//! 1. **Input**: every non-silent unit-max HPCP frame of [`super::hpcp::Hpcp`] (186 ms at 22 050
+//!    Hz), folded to 12 pitch classes (C first) with the track's tuning.
+//! 2. **Smoothing**: the sum `g_t` of the last [`SMOOTHING_FRAMES`] (5, ≈ 0.93 s) frames,
+//!    causal, so that a chord is judged over about a beat or two rather than one frame.
+//! 3. **Chord label**: the template `c` of [`QUALITIES`] × 12 roots (72 binary templates, unit
+//!    norm) with the largest cosine `⟨g_t, c⟩ / (‖g_t‖·‖c‖)`, the first in template order on a
+//!    tie. The four-note qualities besides the dominant seventh (major seventh, minor seventh,
+//!    half-diminished) keep ii7, vi7 and viiø7 from being read as dominants.
+//! 4. **Evidence**: `d(k) = #{t : label_t = dominant seventh on root (k + 7) mod 12} / T`, the
+//!    share of the `T` frames that sound the dominant seventh of tonic `k`.
+//!
+//! The key score adds `W · d(k)` to both modes of tonic `k` (see [`super::key`]).
+//!
+//! # Streaming and tuning
+//! The tuning is known only at the end of the track, so the frames are folded for all eleven
+//! 10-cent tuning classes at once. The 12-bin fold of a 10-cent-resolution profile changes only
+//! when the tuning crosses a multiple of 10 cents ([`super::hpcp::fold`]), so eleven labellers give
+//! exactly the labels of the final tuning. No frame is kept: memory is constant in the track
+//! length. Cost per frame: eleven folds of 120 bins and eleven 72-template scans.
+
+use super::hpcp::RES;
+
+/// Frames summed before a chord is labelled (≈ 0.93 s at the HPCP hop of 186 ms). Chosen on
+/// the TUNING sets of docs/accuracy.md (3–7 score alike).
+pub const SMOOTHING_FRAMES: usize = 5;
+
+/// Chord qualities of the template vocabulary: name and intervals above the root. The
+/// dominant seventh is [`DOMINANT_QUALITY`].
+pub const QUALITIES: [(&str, &[usize]); 6] = [
+    ("maj", &[0, 4, 7]),
+    ("min", &[0, 3, 7]),
+    ("dom7", &[0, 4, 7, 10]),
+    ("maj7", &[0, 4, 7, 11]),
+    ("min7", &[0, 3, 7, 10]),
+    ("hdim7", &[0, 3, 6, 10]),
+];
+
+/// Index of the dominant seventh in [`QUALITIES`].
+pub const DOMINANT_QUALITY: usize = 2;
+
+/// Number of tuning classes: the 10-cent steps of one semitone, plus one because a tuning of
+/// exactly −50 cents folds like one just below it.
+const CLASSES: usize = 11;
+
+/// The representative tuning of class `i`, cents: the middle of `[−60 + 10i, −50 + 10i)`.
+fn class_cents(i: usize) -> f64 {
+    -55.0 + 10.0 * i as f64
+}
+
+/// The fold map of `cents` (as [`super::hpcp::fold`]): the pitch class (C = 0) of each
+/// 10-cent bin, bin `j` going to the nearest tuned semitone.
+fn fold_map(cents: f64) -> [u8; RES] {
+    let mut map = [0u8; RES];
+    for (j, m) in map.iter_mut().enumerate() {
+        let s = ((j as f64 * 10.0 - cents) / 100.0).round() as i64;
+        *m = (s + 9).rem_euclid(12) as u8; // A = 9 with C = 0
+    }
+    map
+}
+
+/// One labeller: the fold map of a tuning class, the smoothing ring and the counts.
+#[derive(Debug, Clone)]
+struct Labeller {
+    /// Pitch class (C = 0) of each 10-cent bin.
+    map: [u8; RES],
+    ring: [[f32; 12]; SMOOTHING_FRAMES],
+    /// Dominant-seventh frames per tonic.
+    counts: [u32; 12],
+}
+
+impl Labeller {
+    fn new(cents: f64) -> Self {
+        Labeller {
+            map: fold_map(cents),
+            ring: [[0.0; 12]; SMOOTHING_FRAMES],
+            counts: [0; 12],
+        }
+    }
+}
+
+/// Streaming dominant-seventh counter (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct DominantCounter {
+    labellers: Vec<Labeller>,
+    /// Ring slot of the next frame.
+    slot: usize,
+    /// Frames counted.
+    frames: u32,
+}
+
+impl Default for DominantCounter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DominantCounter {
+    /// A counter for a new track.
+    pub fn new() -> Self {
+        DominantCounter {
+            labellers: (0..CLASSES).map(|i| Labeller::new(class_cents(i))).collect(),
+            slot: 0,
+            frames: 0,
+        }
+    }
+
+    /// Forgets the previous track.
+    pub fn reset(&mut self) {
+        for l in &mut self.labellers {
+            l.ring = [[0.0; 12]; SMOOTHING_FRAMES];
+            l.counts = [0; 12];
+        }
+        self.slot = 0;
+        self.frames = 0;
+    }
+
+    /// Counts one unit-max 120-bin HPCP frame (bin 0 = A440, 10 cents per bin).
+    pub fn push(&mut self, frame: &[f32; RES]) {
+        let slot = self.slot;
+        for l in &mut self.labellers {
+            let mut folded = [0.0f32; 12];
+            for (&pc, &v) in l.map.iter().zip(frame) {
+                folded[pc as usize] += v;
+            }
+            l.ring[slot] = folded;
+            let mut sum = [0.0f32; 12];
+            for row in &l.ring {
+                for (s, v) in sum.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            if let Some((DOMINANT_QUALITY, root)) = label(&sum) {
+                l.counts[(root + 5) % 12] += 1;
+            }
+        }
+        self.slot = (slot + 1) % SMOOTHING_FRAMES;
+        self.frames += 1;
+    }
+
+    /// Frames counted so far.
+    pub fn frames(&self) -> u32 {
+        self.frames
+    }
+
+    /// `d(k)`, the share of the frames that sound the dominant seventh of tonic `k` (C = 0),
+    /// for the track's tuning `cents` (relative to A440); all zeros before any frame.
+    pub fn evidence(&self, cents: f64) -> [f64; 12] {
+        if self.frames == 0 {
+            return [0.0; 12];
+        }
+        // the labeller whose fold equals the fold at `cents` (one always does for a tuning in
+        // [−50, 50) cents, the range of `super::tuning`); else the nearest representative
+        let map = fold_map(if cents.is_finite() { cents } else { 0.0 });
+        let l = self
+            .labellers
+            .iter()
+            .find(|l| l.map == map)
+            .unwrap_or_else(|| {
+                let i = ((cents + 60.0) / 10.0).floor().clamp(0.0, (CLASSES - 1) as f64);
+                &self.labellers[if i.is_finite() { i as usize } else { CLASSES / 2 }]
+            });
+        l.counts.map(|c| c as f64 / self.frames as f64)
+    }
+}
+
+/// The chord label `(quality index into QUALITIES, root pitch class)` of a 12-bin profile
+/// (C first): the template of largest cosine, the first on a tie; `None` for an all-zero or
+/// non-finite profile.
+pub fn label(x: &[f32; 12]) -> Option<(usize, usize)> {
+    if !x.iter().all(|v| v.is_finite()) || x.iter().all(|&v| v <= 0.0) {
+        return None;
+    }
+    // ‖x‖ is the same for every template, so the cosine ranks as ⟨x, c⟩ / ‖c‖
+    let mut best: Option<(f32, usize, usize)> = None;
+    for (q, (_, intervals)) in QUALITIES.iter().enumerate() {
+        let inv_norm = 1.0 / (intervals.len() as f32).sqrt();
+        for root in 0..12 {
+            let s: f32 = intervals.iter().map(|i| x[(root + i) % 12]).sum::<f32>() * inv_norm;
+            if best.is_none_or(|b| s > b.0) {
+                best = Some((s, q, root));
+            }
+        }
+    }
+    best.map(|(_, q, r)| (q, r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chord(root: usize, intervals: &[usize]) -> [f32; 12] {
+        let mut x = [0.0f32; 12];
+        for i in intervals {
+            x[(root + i) % 12] = 1.0;
+        }
+        x
+    }
+
+    #[test]
+    fn labels_the_chord_qualities() {
+        assert_eq!(label(&chord(7, &[0, 4, 7, 10])), Some((DOMINANT_QUALITY, 7))); // G7
+        assert_eq!(label(&chord(0, &[0, 4, 7])), Some((0, 0))); // C
+        assert_eq!(label(&chord(9, &[0, 3, 7])), Some((1, 9))); // Am
+        assert_eq!(label(&chord(2, &[0, 3, 7, 10])), Some((4, 2))); // Dm7, not F6 or a dominant
+        assert_eq!(label(&chord(11, &[0, 3, 6, 10])), Some((5, 11))); // Bø7
+        assert_eq!(label(&[0.0; 12]), None);
+    }
+
+    /// A 120-bin frame with unit peaks on the given pitch classes (C = 0) at A440 tuning.
+    fn frame(pcs: &[usize], cents: f64) -> [f32; RES] {
+        let mut f = [0.0f32; RES];
+        for &pc in pcs {
+            // semitones above A of pitch class pc, then the bin nearest to it at `cents`
+            let semis = (pc as f64 - 9.0).rem_euclid(12.0);
+            let bin = ((semis * 100.0 + cents) / 10.0).round() as usize % RES;
+            f[bin] = 1.0;
+        }
+        f
+    }
+
+    #[test]
+    fn counts_dominant_sevenths_for_their_tonic_at_any_tuning() {
+        for cents in [-48.0, -20.0, 0.0, 13.0, 44.0] {
+            let mut c = DominantCounter::new();
+            // 10 frames of C major, 10 of G7, 20 of A minor: G7 points at C, A minor at nothing
+            for _ in 0..10 {
+                c.push(&frame(&[0, 4, 7], cents));
+            }
+            for _ in 0..10 {
+                c.push(&frame(&[7, 11, 2, 5], cents));
+            }
+            for _ in 0..20 {
+                c.push(&frame(&[9, 0, 4], cents));
+            }
+            let d = c.evidence(cents);
+            // the first 2 G7 frames are still smoothed with C major (C E G + G B D F reads C…);
+            // from the third on the ring is dominated by G7, until A minor takes over
+            assert!(d[0] >= 0.15 && d[0] <= 0.25, "{cents}: {d:?}");
+            for (k, v) in d.iter().enumerate() {
+                if k != 0 {
+                    assert_eq!(*v, 0.0, "{cents}: tonic {k}: {d:?}");
+                }
+            }
+            assert_eq!(c.frames(), 40);
+            c.reset();
+            assert_eq!(c.evidence(cents), [0.0; 12]);
+        }
+    }
+
+    #[test]
+    fn every_tuning_has_a_labeller_with_its_exact_fold() {
+        let c = DominantCounter::new();
+        for i in -50..50 {
+            for frac in [0.0, 0.25, 0.5] {
+                let map = fold_map(i as f64 + frac);
+                assert!(c.labellers.iter().any(|l| l.map == map), "{i}+{frac}");
+            }
+        }
+    }
+}
