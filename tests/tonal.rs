@@ -7,7 +7,7 @@ mod common;
 
 use leitmotif::dsp::{Frame, Stft};
 use leitmotif::features::tonal::tuning::PitchCandidates;
-use leitmotif::features::tonal::{PITCH_CLASSES, TonalAnalyzer, TonalResult};
+use leitmotif::features::tonal::{PITCH_CLASSES, TonalAnalyzer, TonalConfig, TonalResult};
 use leitmotif::frontend::{FrameSink, Frontend};
 use leitmotif::{AnalysisConfig, Input};
 
@@ -221,28 +221,48 @@ fn chunk_size_does_not_change_results() {
     assert_eq!(a, c);
 }
 
+/// A frame sink feeding one [`TonalAnalyzer`] built with `config`.
+struct TonalSink {
+    config: TonalConfig,
+    analyzer: Option<TonalAnalyzer>,
+    power: Vec<f32>,
+}
+
+impl FrameSink for TonalSink {
+    fn begin(&mut self, sr: u32, n_fft: usize, hop: usize) {
+        self.analyzer = Some(TonalAnalyzer::with_config(
+            sr,
+            n_fft,
+            hop,
+            self.config.clone(),
+        ));
+    }
+    fn analysis_audio(&mut self, s: &[f32]) {
+        self.analyzer.as_mut().unwrap().audio(s);
+    }
+    fn frame(&mut self, f: &Frame<'_>) {
+        self.power.clear();
+        self.power.extend(f.magnitude.iter().map(|m| m * m));
+        self.analyzer.as_mut().unwrap().frame(&self.power);
+    }
+}
+
+/// The tonal result of a file through the analyzer pipeline (decode → STFT → sink).
+fn tonal_of(path: &Path, config: TonalConfig) -> TonalResult {
+    let mut an = Frontend::new(AnalysisConfig::default()).unwrap();
+    let mut sink = TonalSink {
+        config,
+        analyzer: None,
+        power: Vec::new(),
+    };
+    an.run(Input::Path(path), path, &mut sink).unwrap();
+    sink.analyzer.unwrap().finish()
+}
+
 /// The analyzer pipeline (decode → STFT → sink) gives the same chroma as the fixtures.
 #[test]
 fn through_the_analyzer_pipeline() {
-    struct Sink(Option<TonalAnalyzer>, Vec<f32>);
-    impl FrameSink for Sink {
-        fn begin(&mut self, sr: u32, n_fft: usize, hop: usize) {
-            self.0 = Some(TonalAnalyzer::new(sr, n_fft, hop));
-        }
-        fn analysis_audio(&mut self, s: &[f32]) {
-            self.0.as_mut().unwrap().audio(s);
-        }
-        fn frame(&mut self, f: &Frame<'_>) {
-            self.1.clear();
-            self.1.extend(f.magnitude.iter().map(|m| m * m));
-            self.0.as_mut().unwrap().frame(&self.1);
-        }
-    }
-    let mut an = Frontend::new(AnalysisConfig::default()).unwrap();
-    let mut sink = Sink(None, Vec::new());
-    let music = fixture_dir().join("music.wav");
-    an.run(Input::Path(&music), &music, &mut sink).unwrap();
-    let res = sink.0.unwrap().finish();
+    let res = tonal_of(&fixture_dir().join("music.wav"), TonalConfig::default());
     let fx = npz::read(&fixture_dir().join("music.npz"));
     assert!((res.chroma_tuning_cents as f64 / 100.0 - fx["tuning_power"].1[0]).abs() < TUNING_TOL);
     assert!((res.tuning_cents as f64 / 100.0 - fx["tuning"].1[0]).abs() < TUNING_TOL);
@@ -463,7 +483,6 @@ fn atonal_input_has_low_confidence_and_no_nan() {
 
 #[test]
 fn long_tracks_fix_the_tuning_after_the_buffer() {
-    use leitmotif::features::tonal::TonalConfig;
     // With a 1 s buffer the tuning of a 10 s A432 song is still found and every frame has chroma.
     let y = song(2, false, 432.0);
     let cfg = TonalConfig {
@@ -608,47 +627,22 @@ fn waltz_groove_has_its_key() {
 /// the test fails if the cue stops working.
 #[test]
 fn dominant_seventh_separates_relative_keys() {
-    let r = cli_record("swing_bb_major_from_vi.ogg");
-    assert_eq!(
-        (key_of(&r).0, key_of(&r).1),
-        (Some("Bb"), Some("major")),
-        "{}",
-        r["key"]
-    );
-    let r = cli_record("swing_g_minor_from_vi.ogg");
-    assert_eq!(
-        (key_of(&r).0, key_of(&r).1),
-        (Some("G"), Some("minor")),
-        "{}",
-        r["key"]
-    );
-
-    use leitmotif::features::tonal::TonalConfig;
-    struct Sink(TonalConfig, Option<TonalAnalyzer>, Vec<f32>);
-    impl FrameSink for Sink {
-        fn begin(&mut self, sr: u32, n_fft: usize, hop: usize) {
-            self.1 = Some(TonalAnalyzer::with_config(sr, n_fft, hop, self.0.clone()));
-        }
-        fn analysis_audio(&mut self, s: &[f32]) {
-            self.1.as_mut().unwrap().audio(s);
-        }
-        fn frame(&mut self, f: &Frame<'_>) {
-            self.2.clear();
-            self.2.extend(f.magnitude.iter().map(|m| m * m));
-            self.1.as_mut().unwrap().frame(&self.2);
-        }
+    for (name, key) in [
+        ("swing_bb_major_from_vi.ogg", (Some("Bb"), Some("major"))),
+        ("swing_g_minor_from_vi.ogg", (Some("G"), Some("minor"))),
+    ] {
+        let r = cli_record(name);
+        assert_eq!((key_of(&r).0, key_of(&r).1), key, "{name}: {}", r["key"]);
     }
+
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/accuracy/swing_bb_major_from_vi.ogg");
     let key_with = |dominant_weight: f64| {
-        let mut an = Frontend::new(AnalysisConfig::default()).unwrap();
         let config = TonalConfig {
             dominant_weight,
             ..TonalConfig::default()
         };
-        let mut sink = Sink(config, None, Vec::new());
-        an.run(Input::Path(&path), &path, &mut sink).unwrap();
-        let key = sink.1.unwrap().finish().key;
+        let key = tonal_of(&path, config).key;
         (key.tonic, key.mode)
     };
     assert_eq!(
