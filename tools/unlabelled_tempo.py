@@ -3,9 +3,12 @@
 (`beat_track`) and Essentia 2.1 (`RhythmExtractor2013`, multifeature) agree within 4 %, does
 leitmotif agree too (ACC1 against their mean, and ACC2)? Also counts null tempos.
 
-usage: unlabelled_tempo.py DIR LEITMOTIF.jsonl ANCHORS_CACHE.json [N]
+usage: unlabelled_tempo.py DIR LEITMOTIF.jsonl ANCHORS_CACHE.json [N] [KEY_ANCHORS.json]
 (`leitmotif extract DIR -o LEITMOTIF.jsonl` first; e.g. DIR = /usr/share/games/wesnoth/1.16/data/core/music
 from the Debian package wesnoth-1.16-music; the first N files in name order, default all).
+KEY_ANCHORS.json, the output of `../shared/eval/anchors.py DIR KEY_ANCHORS.json`, adds the same
+check for the key: where librosa's key (`chroma_cqt` + Krumhansl-Kessler) equals the key of one
+of Essentia's three profiles, does leitmotif name it too?
 """
 import json, os, sys
 
@@ -45,6 +48,29 @@ def main():
         print(line)
     print(f"{len(files)} tracks, {nulls} null tempos; librosa and Essentia agree on {agree}: "
           f"leitmotif agrees on {ok1} (ACC1), {ok2} within an octave/third (ACC2)")
+    if len(sys.argv) > 5:
+        keys_of(files, lm, json.load(open(sys.argv[5])))
+
+
+SHARP = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#"}
+
+
+def keys_of(files, lm, anchors):
+    agree = ok = nulls = 0
+    for f in files:
+        k = lm[f].get("key", {})
+        ours = f"{SHARP.get(k['tonic'], k['tonic'])} {k['mode']}" if k.get("tonic") else None
+        nulls += ours is None
+        lib = f"{anchors[f]['librosa']['key']} {anchors[f]['librosa']['mode']}"
+        ess = {anchors[f]["essentia"].get(p) for p in ("key_krumhansl", "key_temperley", "key_edma")}
+        line = f"{f:32s} leitmotif {ours!s:9s} librosa {lib:9s} essentia {', '.join(sorted(x for x in ess if x))}"
+        if lib in ess:
+            agree += 1
+            ok += ours == lib
+            line += "  agree: " + ("OK" if ours == lib else "MISS")
+        print(line)
+    print(f"{len(files)} tracks, {nulls} null keys; librosa and an Essentia profile agree on {agree}: "
+          f"leitmotif agrees on {ok}")
 
 
 if __name__ == "__main__":
