@@ -54,6 +54,9 @@ pub const QUALITIES: [(&str, &[usize]); 6] = [
 /// Index of the dominant seventh in [`QUALITIES`].
 pub const DOMINANT_QUALITY: usize = 2;
 
+/// 10-cent bins per semitone.
+const BINS_PER_SEMITONE: usize = RES / 12;
+
 /// Number of tuning classes: the 10-cent steps of one semitone, plus one because a tuning of
 /// exactly −50 cents folds like one just below it.
 const CLASSES: usize = 11;
@@ -79,6 +82,9 @@ fn fold_map(cents: f64) -> [u8; RES] {
 struct Labeller {
     /// Pitch class (C = 0) of each 10-cent bin.
     map: [u8; RES],
+    /// First bin of each pitch class: a class holds the 10 bins from it on (cyclically),
+    /// since the representative tuning is never a multiple of 10 cents.
+    start: [usize; 12],
     ring: [[f32; 12]; SMOOTHING_FRAMES],
     /// Dominant-seventh frames per tonic.
     counts: [u32; 12],
@@ -86,8 +92,16 @@ struct Labeller {
 
 impl Labeller {
     fn new(cents: f64) -> Self {
+        let map = fold_map(cents);
+        let mut start = [0usize; 12];
+        for j in 0..RES {
+            if map[j] != map[(j + RES - 1) % RES] {
+                start[map[j] as usize] = j;
+            }
+        }
         Labeller {
-            map: fold_map(cents),
+            map,
+            start,
             ring: [[0.0; 12]; SMOOTHING_FRAMES],
             counts: [0; 12],
         }
@@ -133,12 +147,16 @@ impl DominantCounter {
     /// Counts one unit-max 120-bin HPCP frame (bin 0 = A440, 10 cents per bin).
     pub fn push(&mut self, frame: &[f32; RES]) {
         let slot = self.slot;
+        // cyclic prefix sums: the 10 bins of a pitch class from `start` sum to
+        // `prefix[start + 10] − prefix[start]`, for every tuning class
+        let mut prefix = [0.0f64; 2 * RES + 1];
+        for k in 0..2 * RES {
+            prefix[k + 1] = prefix[k] + frame[k % RES] as f64;
+        }
         for l in &mut self.labellers {
-            let mut folded = [0.0f32; 12];
-            for (&pc, &v) in l.map.iter().zip(frame) {
-                folded[pc as usize] += v;
-            }
-            l.ring[slot] = folded;
+            l.ring[slot] = l
+                .start
+                .map(|a| (prefix[a + BINS_PER_SEMITONE] - prefix[a]) as f32);
             let mut sum = [0.0f32; 12];
             for row in &l.ring {
                 for (s, v) in sum.iter_mut().zip(row) {
@@ -186,18 +204,28 @@ pub fn label(x: &[f32; 12]) -> Option<(usize, usize)> {
     if !x.iter().all(|v| v.is_finite()) || x.iter().all(|&v| v <= 0.0) {
         return None;
     }
-    // ‖x‖ is the same for every template, so the cosine ranks as ⟨x, c⟩ / ‖c‖
-    let mut best: Option<(f32, usize, usize)> = None;
+    // ‖x‖ is the same for every template, so the cosine ranks as ⟨x, c⟩ / ‖c‖; the profile
+    // is written twice so that `root + interval` needs no modulo
+    let mut x2 = [0.0f32; 24];
+    x2[..12].copy_from_slice(x);
+    x2[12..].copy_from_slice(x);
+    let mut best = (f32::NEG_INFINITY, 0, 0);
     for (q, (_, intervals)) in QUALITIES.iter().enumerate() {
+        // the template sums of all 12 roots at once (12-wide adds of shifted copies)
+        let mut sums = [0.0f32; 12];
+        for &i in intervals.iter() {
+            for (s, v) in sums.iter_mut().zip(&x2[i..i + 12]) {
+                *s += v;
+            }
+        }
         let inv_norm = 1.0 / (intervals.len() as f32).sqrt();
-        for root in 0..12 {
-            let s: f32 = intervals.iter().map(|i| x[(root + i) % 12]).sum::<f32>() * inv_norm;
-            if best.is_none_or(|b| s > b.0) {
-                best = Some((s, q, root));
+        for (root, &s) in sums.iter().enumerate() {
+            if s * inv_norm > best.0 {
+                best = (s * inv_norm, q, root);
             }
         }
     }
-    best.map(|(_, q, r)| (q, r))
+    Some((best.1, best.2))
 }
 
 #[cfg(test)]
@@ -266,6 +294,14 @@ mod tests {
     #[test]
     fn every_tuning_has_a_labeller_with_its_exact_fold() {
         let c = DominantCounter::new();
+        for l in &c.labellers {
+            // each pitch class is the 10 bins from its start
+            for (pc, &a) in l.start.iter().enumerate() {
+                for k in 0..BINS_PER_SEMITONE {
+                    assert_eq!(l.map[(a + k) % RES] as usize, pc);
+                }
+            }
+        }
         for i in -50..50 {
             for frac in [0.0, 0.25, 0.5] {
                 let map = fold_map(i as f64 + frac);
