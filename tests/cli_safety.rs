@@ -221,6 +221,48 @@ fn resume_refuses_other_analysis_settings() {
     assert_eq!(rec["settings"]["sample_rate"], 22050);
 }
 
+/// `--tempo-range` changes the numbers, and so does a new analysis version: a resumed run
+/// refuses both, and leaves the output as it was.
+#[test]
+fn resume_refuses_another_tempo_range_and_older_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tracks(d, 2);
+    let o = lm_in(d, &["extract", "-q", "-o", "out.jsonl", "t0.wav"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let before = fs::read(d.join("out.jsonl")).unwrap();
+    let resume = ["extract", "-q", "--resume", "-o", "out.jsonl"];
+    let o = lm_in(
+        d,
+        &[&resume[..], &["--tempo-range", "60-180", "t1.wav"]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("tempo_range=60-180"), "{}", err(&o));
+    assert_eq!(fs::read(d.join("out.jsonl")).unwrap(), before);
+    // the same record as an older version wrote it (no tempo range, no analysis version)
+    let mut rec = jsonl(&d.join("out.jsonl"))[0].clone();
+    let settings = rec["settings"].as_object_mut().unwrap();
+    settings.remove("tempo_min_bpm");
+    settings.remove("tempo_max_bpm");
+    settings.remove("analysis_version");
+    fs::write(d.join("out.jsonl"), format!("{rec}\n")).unwrap();
+    let o = lm_in(d, &[&resume[..], &["t1.wav"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("analysis_version=1"), "{}", err(&o));
+    // the default range given explicitly is the default
+    let o = lm_in(
+        d,
+        &["extract", "-q", "--overwrite", "-o", "out.jsonl", "t0.wav"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = lm_in(
+        d,
+        &[&resume[..], &["--tempo-range", "40-250", "t1.wav"]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(jsonl(&d.join("out.jsonl")).len(), 2);
+}
+
 #[test]
 fn frames_names_mirror_the_input_tree() {
     let dir = tempfile::tempdir().unwrap();

@@ -131,6 +131,9 @@ fn template() -> Value {
         max_duration_s: Some(0.5),
         stages: String::new(),
         vector_schema: 1,
+        tempo_min_bpm: 1.0,
+        tempo_max_bpm: 1.0,
+        analysis_version: 1,
     };
     crate::output::settings::attach(&mut v, &settings);
     v

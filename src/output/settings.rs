@@ -25,6 +25,35 @@ pub struct Settings {
     pub stages: String,
     /// Feature-vector schema version ([`crate::vector::SCHEMA_VERSION`]).
     pub vector_schema: u32,
+    /// Slowest tempo searched, BPM (`--tempo-range`, default
+    /// [`crate::features::rhythm::DEFAULT_MIN_BPM`]).
+    #[serde(default = "default_min_bpm")]
+    pub tempo_min_bpm: f32,
+    /// Fastest tempo searched, BPM (`--tempo-range`, default
+    /// [`crate::features::rhythm::DEFAULT_MAX_BPM`]).
+    #[serde(default = "default_max_bpm")]
+    pub tempo_max_bpm: f32,
+    /// Version of the methods behind the numbers ([`ANALYSIS_VERSION`]); records written
+    /// before the field existed read as 1.
+    #[serde(default = "legacy_analysis_version")]
+    pub analysis_version: u32,
+}
+
+/// Version of the analysis methods, raised whenever a change of method changes the numbers a
+/// record holds for the same input and settings, so that a resumed run or an index does not
+/// mix records of two methods. 2: the key's dominant-seventh cue (2026-12).
+pub const ANALYSIS_VERSION: u32 = 2;
+
+fn default_min_bpm() -> f32 {
+    crate::features::rhythm::DEFAULT_MIN_BPM
+}
+
+fn default_max_bpm() -> f32 {
+    crate::features::rhythm::DEFAULT_MAX_BPM
+}
+
+fn legacy_analysis_version() -> u32 {
+    1
 }
 
 impl Settings {
@@ -41,6 +70,9 @@ impl Settings {
                 "all".into()
             },
             vector_schema: crate::vector::SCHEMA_VERSION,
+            tempo_min_bpm: options.tempo_range.map_or_else(default_min_bpm, |r| r.0),
+            tempo_max_bpm: options.tempo_range.map_or_else(default_max_bpm, |r| r.1),
+            analysis_version: ANALYSIS_VERSION,
         }
     }
 
@@ -57,14 +89,18 @@ impl Settings {
     /// One line for messages: `sample_rate=22050 n_fft=2048 … max_duration_s=none`.
     pub fn describe(&self) -> String {
         format!(
-            "sample_rate={} n_fft={} hop_length={} max_duration_s={} stages={} vector_schema={}",
+            "sample_rate={} n_fft={} hop_length={} max_duration_s={} stages={} vector_schema={} \
+             tempo_range={}-{} analysis_version={}",
             self.sample_rate,
             self.n_fft,
             self.hop_length,
             self.max_duration_s
                 .map_or_else(|| "none".to_string(), |d| d.to_string()),
             self.stages,
-            self.vector_schema
+            self.vector_schema,
+            self.tempo_min_bpm,
+            self.tempo_max_bpm,
+            self.analysis_version
         )
     }
 
@@ -106,5 +142,44 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(a.fingerprint(), b.fingerprint());
         assert!(b.describe().contains("sample_rate=44100"));
+        // the tempo range changes the numbers; the default range equals no range given
+        let c = Settings::new(
+            &AnalysisConfig::default(),
+            &FeatureOptions {
+                tempo_range: Some((60.0, 180.0)),
+                ..FeatureOptions::default()
+            },
+        );
+        assert_ne!(a, c);
+        assert!(
+            c.describe().contains("tempo_range=60-180"),
+            "{}",
+            c.describe()
+        );
+        let d = Settings::new(
+            &AnalysisConfig::default(),
+            &FeatureOptions {
+                tempo_range: Some((default_min_bpm(), default_max_bpm())),
+                ..FeatureOptions::default()
+            },
+        );
+        assert_eq!(a, d);
+    }
+
+    /// Records written before the tempo range and the analysis version were recorded read as
+    /// the default range and version 1, so a resumed run refuses to mix them with new ones.
+    #[test]
+    fn older_records_read_as_version_one() {
+        let old = serde_json::json!({"settings": {"sample_rate": 22050, "n_fft": 2048,
+            "hop_length": 512, "max_duration_s": 10800.0, "stages": "all", "vector_schema": 1}});
+        let s = Settings::of_record(&old).unwrap();
+        assert_eq!(s.analysis_version, 1);
+        assert_eq!(
+            (s.tempo_min_bpm, s.tempo_max_bpm),
+            (default_min_bpm(), default_max_bpm())
+        );
+        let now = Settings::new(&AnalysisConfig::default(), &FeatureOptions::default());
+        assert_ne!(s, now);
+        assert_eq!(now.analysis_version, ANALYSIS_VERSION);
     }
 }
