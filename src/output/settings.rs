@@ -26,11 +26,11 @@ pub struct Settings {
     /// Feature-vector schema version ([`crate::vector::SCHEMA_VERSION`]).
     pub vector_schema: u32,
     /// Slowest tempo searched, BPM (`--tempo-range`, default
-    /// [`crate::features::rhythm::DEFAULT_MIN_BPM`]).
+    /// 40).
     #[serde(default = "default_min_bpm")]
     pub tempo_min_bpm: f32,
     /// Fastest tempo searched, BPM (`--tempo-range`, default
-    /// [`crate::features::rhythm::DEFAULT_MAX_BPM`]).
+    /// 250).
     #[serde(default = "default_max_bpm")]
     pub tempo_max_bpm: f32,
     /// Version of the methods behind the numbers ([`ANALYSIS_VERSION`]); records written
