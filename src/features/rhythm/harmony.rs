@@ -18,7 +18,9 @@
 //!    previous window's grid ended, so the pulses are numbered continuously across windows (a
 //!    drifting tempo is followed without losing the position in the bar).
 //! 2. **Pulse-synchronous chroma** `C_k = Σ_{t ∈ pulse k} c[t]` and the **harmonic change**
-//!    between consecutive pulses `d_k = 1 − cos(C_{k−1}, C_k)`.
+//!    at each pulse boundary between the `w` pulses before and the `w` after it,
+//!    `d_k = 1 − cos(C_{k−w} + … + C_{k−1}, C_k + … + C_{k+w−1})` ([`SPAN_WINDOW`] `w` = 3:
+//!    the sums average out a walking bass or a melody, which change within a chord).
 //! 3. **Gain at span `b`**: `g(b) = max_j mean_{k ≡ j (mod b)} d_k / mean_k d_k`, the change
 //!    at the best of `b` positions relative to the average (`b` for changes every `b` pulses
 //!    and nothing between, 1 for changes everywhere).
@@ -30,7 +32,7 @@
 //! Undefined (`None`) with fewer than [`MIN_PULSES`] pulses or without harmonic change
 //! (drums, noise, a drone: the mean change is below [`MIN_CHANGE`]).
 //!
-//! Cost: `O(n·τ)` for the phase search (as one fold) plus `O(n·12)`; no allocation once the
+//! Cost: `O(n·τ)` for the phase search (as one fold) plus `O(n·12·w)`; no allocation once the
 //! scratch has grown to the number of pulses.
 //!
 //! References: M. Goto, Y. Muraoka, "Real-time beat tracking for drumless audio signals:
@@ -42,15 +44,30 @@
 use super::tempo::{best_phase, fold_windows};
 
 /// Span ratio `g(8)/g(4)` above which a pulse level is a subdivision of the beat (harmony
-/// changes every 8 of its pulses, not every 4). Chosen on the TUNING grooves (1.6–1.7 are
-/// equally good there; docs/accuracy.md).
-pub const SPAN_RATIO: f32 = 1.65;
+/// changes every 8 of its pulses, not every 4). Chosen on the TUNING sets with
+/// [`SPAN_WINDOW`] (docs/accuracy.md).
+pub const SPAN_RATIO: f32 = 1.6;
+/// Pulses `w` on each side of a pulse boundary whose summed chroma the harmonic change
+/// compares (1: consecutive pulses). Three pulses average out what changes within a chord (a
+/// walking bass, a melody, comping), so the change marks chord changes. Chosen on the TUNING
+/// sets (docs/accuracy.md): 1 and 2 leave the synthetic songs at 0.575, 3 and 4 raise them to
+/// 0.675–0.70 with the grooves level.
+pub const SPAN_WINDOW: usize = 3;
 /// Factor applied to the score of a level whose harmonic span is 8 pulses.
 pub const SPAN_DEMOTION: f32 = 0.1;
 /// Fewest pulses the test needs (four spans of 8).
 pub const MIN_PULSES: usize = 32;
 /// Smallest mean harmonic change `mean d_k` for the test to apply.
 pub const MIN_CHANGE: f32 = 1e-4;
+
+/// Reusable buffers of [`span_ratio`].
+#[derive(Debug, Default, Clone)]
+pub struct SpanScratch {
+    /// Pulse-synchronous chroma.
+    pub pulses: Vec<[f32; 12]>,
+    /// Harmonic change at each pulse boundary.
+    pub changes: Vec<f32>,
+}
 
 /// `1 − cos(a, b)`; 0 when either is silent.
 fn change(a: &[f32; 12], b: &[f32; 12]) -> f32 {
@@ -76,19 +93,19 @@ pub fn span_ratio(
     chroma: &[[f32; 12]],
     period: f32,
     window: usize,
-    changes: &mut Vec<f32>,
+    span_window: usize,
+    scratch: &mut SpanScratch,
 ) -> Option<f32> {
+    let SpanScratch { pulses, changes } = scratch;
     let n = env.len().min(chroma.len());
+    pulses.clear();
     changes.clear();
     if n == 0 || !period.is_finite() || period < 1.0 || (n as f32) < MIN_PULSES as f32 * period
     {
         return None;
     }
-    let mut prev: Option<[f32; 12]> = None;
     let mut next_pulse: Option<f32> = None;
     for (lo, hi) in fold_windows(n, window, period) {
-        // the grid point of this window's best phase nearest to where the previous window's
-        // grid ended, so that pulse numbers (and their position in the bar) run on
         let mut t = lo as f32 + best_phase(env, lo, hi, period).0;
         if let Some(next) = next_pulse {
             let off: f32 = t - next;
@@ -102,13 +119,29 @@ pub fn span_ratio(
                     *s += v;
                 }
             }
-            if let Some(p) = prev {
-                changes.push(change(&p, &sum));
-            }
-            prev = Some(sum);
+            pulses.push(sum);
             t += period;
         }
         next_pulse = Some(t);
+    }
+    // the change at each boundary between the `w` pulses before it and the `w` after it
+    let w = span_window.max(1);
+    let mut before = [0.0f32; 12];
+    let mut after = [0.0f32; 12];
+    for k in w..=pulses.len().saturating_sub(w) {
+        before.fill(0.0);
+        after.fill(0.0);
+        for p in &pulses[k - w..k] {
+            for (s, v) in before.iter_mut().zip(p) {
+                *s += v;
+            }
+        }
+        for p in &pulses[k..k + w] {
+            for (s, v) in after.iter_mut().zip(p) {
+                *s += v;
+            }
+        }
+        changes.push(change(&before, &after));
     }
     let k = changes.len();
     if k < MIN_PULSES {
@@ -159,20 +192,22 @@ mod tests {
     #[test]
     fn beat_level_spans_four_and_eighth_level_eight() {
         let (env, chroma) = song(4000, 24, 4);
-        let mut scratch = Vec::new();
-        let beat = span_ratio(&env, &chroma, 24.0, 860, &mut scratch).unwrap();
-        let eighth = span_ratio(&env, &chroma, 12.0, 860, &mut scratch).unwrap();
-        assert!(beat < 1.2, "beat level r = {beat}");
-        assert!(eighth > 1.8, "eighth level r = {eighth}");
+        let mut scratch = SpanScratch::default();
+        for w in [1, SPAN_WINDOW] {
+            let beat = span_ratio(&env, &chroma, 24.0, 860, w, &mut scratch).unwrap();
+            let eighth = span_ratio(&env, &chroma, 12.0, 860, w, &mut scratch).unwrap();
+            assert!(beat < 1.2, "w {w}: beat level r = {beat}");
+            assert!(eighth > 1.8, "w {w}: eighth level r = {eighth}");
+        }
     }
 
     #[test]
     fn no_ratio_without_harmony_or_pulses() {
         let (env, _) = song(4000, 24, 4);
         let flat = vec![[1.0f32; 12]; 4000];
-        let mut scratch = Vec::new();
-        assert_eq!(span_ratio(&env, &flat, 24.0, 860, &mut scratch), None);
-        assert_eq!(span_ratio(&env[..500], &flat[..500], 24.0, 860, &mut scratch), None);
-        assert_eq!(span_ratio(&[], &[], 24.0, 860, &mut scratch), None);
+        let mut scratch = SpanScratch::default();
+        assert_eq!(span_ratio(&env, &flat, 24.0, 860, 1, &mut scratch), None);
+        assert_eq!(span_ratio(&env[..500], &flat[..500], 24.0, 860, 1, &mut scratch), None);
+        assert_eq!(span_ratio(&[], &[], 24.0, 860, 1, &mut scratch), None);
     }
 }

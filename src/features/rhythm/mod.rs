@@ -75,6 +75,8 @@ pub struct RhythmConfig {
     pub span_demotion: f32,
     /// Span ratio above which a level counts as a subdivision ([`harmony::SPAN_RATIO`]).
     pub span_ratio: f32,
+    /// Pulses on each side of a boundary in the harmonic change ([`harmony::SPAN_WINDOW`]).
+    pub span_window: usize,
 }
 
 /// Mean spectral flatness (librosa `spectral_flatness`, power) above which audio counts as
@@ -112,6 +114,7 @@ impl Default for RhythmConfig {
             fill_floor: tempo::FILL_FLOOR,
             span_demotion: harmony::SPAN_DEMOTION,
             span_ratio: harmony::SPAN_RATIO,
+            span_window: harmony::SPAN_WINDOW,
         }
     }
 }
@@ -209,6 +212,7 @@ impl Rhythm {
             fill_floor: self.config.fill_floor,
             span_demotion: self.config.span_demotion,
             span_ratio: self.config.span_ratio,
+            span_window: self.config.span_window,
         };
         let Some(t) = tempo::estimate(onset_env, chroma, fps, &params, &mut self.scratch) else {
             return RhythmResult {

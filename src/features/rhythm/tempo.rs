@@ -146,6 +146,9 @@ pub struct TempoParams {
     pub span_demotion: f32,
     /// Span ratio above which a level counts as a subdivision ([`harmony::SPAN_RATIO`]).
     pub span_ratio: f32,
+    /// Pulses on each side of a boundary whose chroma the harmonic change compares
+    /// ([`harmony::SPAN_WINDOW`]).
+    pub span_window: usize,
 }
 
 impl Default for TempoParams {
@@ -162,6 +165,7 @@ impl Default for TempoParams {
             fill_floor: FILL_FLOOR,
             span_demotion: harmony::SPAN_DEMOTION,
             span_ratio: harmony::SPAN_RATIO,
+            span_window: harmony::SPAN_WINDOW,
         }
     }
 }
@@ -396,8 +400,8 @@ pub struct TempoScratch {
     pub detrended: Vec<f32>,
     /// The autocorrelation.
     pub rho: Vec<f32>,
-    /// Harmonic change between pulses ([`harmony::span_ratio`]).
-    pub changes: Vec<f32>,
+    /// Pulse chroma and harmonic changes ([`harmony::span_ratio`]).
+    pub span: harmony::SpanScratch,
 }
 
 /// Estimates the global tempo from the onset envelope. `fps = sr / hop` frames per second.
@@ -414,7 +418,7 @@ pub fn estimate(
     let TempoScratch {
         detrended,
         rho,
-        changes,
+        span,
     } = scratch;
     let n = env.len();
     let valid = |x: f32| x.is_finite() && x > 0.0;
@@ -533,7 +537,14 @@ pub fn estimate(
         // harmony changing every 8 pulses: a subdivision of the beat, if the level twice as
         // slow is admissible
         let span = if params.span_demotion < 1.0 && 0.5 * p.bpm >= min_bpm {
-            match harmony::span_ratio(fold_env, chroma, bpm_to_period(p.bpm), window, changes) {
+            match harmony::span_ratio(
+                fold_env,
+                chroma,
+                bpm_to_period(p.bpm),
+                window,
+                params.span_window,
+                span,
+            ) {
                 Some(r) if r > params.span_ratio => params.span_demotion.max(0.0),
                 _ => 1.0,
             }
