@@ -16,7 +16,7 @@ PY=${PY:-/tmp/evalenv/bin/python}
 SHARED=${SHARED:-../shared/eval}
 tools/render_eval_sets.sh "$EVAL"
 cargo build --release --bin leitmotif
-for set in grooves-tune grooves-tune14 key-tune synth-tune grooves-report grooves-report13 key-report synth-report; do
+for set in grooves-tune grooves-tune14 key-tune synth-tune grooves-report grooves-report13 key-report synth-report quartets-report; do
   d="$EVAL/$set"
   rm -f "$EVAL/$set.jsonl"
   target/release/leitmotif extract "$d" -o "$EVAL/$set.jsonl" -q -j 1
@@ -24,7 +24,7 @@ for set in grooves-tune grooves-tune14 key-tune synth-tune grooves-report groove
   # librosa and Essentia on the REPORT sets (kept between runs: delete the files to redo them)
   if [[ $set == *-report* && -z ${SKIP_ANCHORS:-} ]]; then
     [[ -f $anchors ]] || nice -n 10 "$PY" "$SHARED/anchors.py" "$d" "$anchors" > /dev/null
-    [[ $set == key-* || -f $beats ]] || nice -n 10 "$PY" tools/anchor_beats.py "$d" "$beats"
+    [[ $set == key-* || $set == quartets-* || -f $beats ]] || nice -n 10 "$PY" tools/anchor_beats.py "$d" "$beats"
   fi
   echo "== $set"
   "$PY" tools/accuracy_report.py "$d" "$EVAL/$set.jsonl" "$EVAL/$set.estimates.json" "$anchors" "$beats" | grep -v '^[a-z]*[0-9]*\.[a-z0-9]*:' || true

@@ -7,6 +7,7 @@
 #   key-*      Bach chorales (music21 corpus), key truth        ../shared/eval/real_dev_corpus.py key
 #   grooves-*  MMA accompaniment grooves, tempo + key truth      ../shared/eval/real_dev_corpus.py grooves
 #   synth-*    synthetic songs, tempo + key truth                ../shared/eval/synth_corpus.py
+#   quartets-report  string-quartet movements, key truth         tools/render_quartets.py
 # Needs: apt-get install mma fluidsynth fluid-soundfont-gm ffmpeg;
 #        python3 -m venv /tmp/evalenv && /tmp/evalenv/bin/pip install music21 pretty_midi librosa essentia mir_eval
 # usage: tools/render_eval_sets.sh [EVAL_DIR] [N] [NT] [NR]   (run from the repository root)
@@ -28,3 +29,5 @@ for seed_set in "11 tune" "12 report"; do
 done
 [ -f "$EVAL/grooves-report13/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-report13" "$NR" 13
 [ -f "$EVAL/grooves-tune14/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-tune14" "$NT" 14
+# string-quartet movements (Haydn, Mozart, Beethoven; REPORT only, fourth session)
+[ -f "$EVAL/quartets-report/truth.json" ] || nice -n 10 "$PY" tools/render_quartets.py "$EVAL/quartets-report"
