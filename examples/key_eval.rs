@@ -11,9 +11,9 @@
 //!
 //! Environment variables override the defaults, for the ablations in `docs/accuracy.md`:
 //! `LM_PROFILE` (`krumhansl`, `temperley`, `aarden`), `LM_OPEN_W` (opening weight), `LM_BASS_W`
-//! (bass-profile weight), `LM_DOM_W` (dominant-seventh weight), `LM_BASS_MARGIN` (score margin below which the bass counts), `LM_HARM`
-//! (harmonics), `LM_POW` (peak weight exponent), `LM_HOP` (HPCP hop), `LM_RECORD` (also write
-//! every HPCP frame to the `--profiles` file).
+//! (bass-profile weight), `LM_DOM_W` (dominant-seventh weight), `LM_BASS_MARGIN` (score margin
+//! below which the bass counts), `LM_HARM` (harmonics), `LM_POW` (peak weight exponent),
+//! `LM_HOP` (HPCP hop), `LM_RECORD` (also write every HPCP frame to the `--profiles` file).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

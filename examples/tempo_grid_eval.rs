@@ -2,8 +2,8 @@
 //! evaluation sets (the full leitmotif pipeline, as the CLI runs it) once, then runs the rhythm
 //! stage (as the pipeline calls it: with the chroma rows and the noise-like hint) over a grid of
 //! tempo-prior centres `μ`, widths `σ`, harmonic-span windows, ratios and demotions
-//! ([`RhythmConfig`]; the level exponent `γ` stays at its default) and prints ACC1/ACC2 per set for each setting, best mean ACC1
-//! first.
+//! ([`RhythmConfig`]; the level exponent `γ` stays at its default) and prints ACC1/ACC2 per set
+//! for each setting, best mean ACC1 first.
 //! Used on the TUNING sets only (tools/eval_accuracy.sh; docs/accuracy.md).
 //!
 //! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose]

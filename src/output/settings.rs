@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::features::rhythm::RhythmConfig;
 use crate::{AnalysisConfig, FeatureOptions};
 
 /// Settings that change a record's numbers. The per-track timeout and `--frames` do not, so
@@ -59,6 +60,8 @@ fn legacy_analysis_version() -> u32 {
 impl Settings {
     /// The settings of a run with `config` and `options`.
     pub fn new(config: &AnalysisConfig, options: &FeatureOptions) -> Self {
+        // the range the rhythm stage searches
+        let rhythm = RhythmConfig::with_tempo_range(options.tempo_range);
         Settings {
             sample_rate: config.sample_rate,
             n_fft: config.n_fft as u64,
@@ -70,8 +73,8 @@ impl Settings {
                 "all".into()
             },
             vector_schema: crate::vector::SCHEMA_VERSION,
-            tempo_min_bpm: options.tempo_range.map_or_else(default_min_bpm, |r| r.0),
-            tempo_max_bpm: options.tempo_range.map_or_else(default_max_bpm, |r| r.1),
+            tempo_min_bpm: rhythm.min_bpm,
+            tempo_max_bpm: rhythm.max_bpm,
             analysis_version: ANALYSIS_VERSION,
         }
     }

@@ -106,6 +106,8 @@ pub fn span_ratio(
     }
     let mut next_pulse: Option<f32> = None;
     for (lo, hi) in fold_windows(n, window, period) {
+        // the grid point of this window's best phase nearest to where the previous window's
+        // grid ended, so that pulse numbers (and their position in the bar) run on
         let mut t = lo as f32 + best_phase(env, lo, hi, period).0;
         if let Some(next) = next_pulse {
             let off: f32 = t - next;

@@ -34,7 +34,7 @@
 //! exactly the labels of the final tuning. No frame is kept: memory is constant in the track
 //! length. Cost per frame: eleven folds of 120 bins and eleven 72-template scans.
 
-use super::hpcp::RES;
+use super::hpcp::{RES, bin_pitch_class};
 
 /// Frames summed before a chord is labelled (≈ 0.93 s at the HPCP hop of 186 ms). Chosen on
 /// the TUNING sets of docs/accuracy.md (3–7 score alike).
@@ -66,15 +66,10 @@ fn class_cents(i: usize) -> f64 {
     -55.0 + 10.0 * i as f64
 }
 
-/// The fold map of `cents` (as [`super::hpcp::fold`]): the pitch class (C = 0) of each
-/// 10-cent bin, bin `j` going to the nearest tuned semitone.
+/// The fold map of `cents`: the pitch class (C = 0) of each 10-cent bin
+/// ([`super::hpcp::bin_pitch_class`], the rule of [`super::hpcp::fold`]).
 fn fold_map(cents: f64) -> [u8; RES] {
-    let mut map = [0u8; RES];
-    for (j, m) in map.iter_mut().enumerate() {
-        let s = ((j as f64 * 10.0 - cents) / 100.0).round() as i64;
-        *m = (s + 9).rem_euclid(12) as u8; // A = 9 with C = 0
-    }
-    map
+    std::array::from_fn(|j| bin_pitch_class(j, cents) as u8)
 }
 
 /// One labeller: the fold map of a tuning class, the smoothing ring and the counts.

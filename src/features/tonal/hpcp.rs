@@ -335,8 +335,8 @@ impl Hpcp {
         for (acc, v) in self.profile.iter_mut().zip(&self.frame_hpcp) {
             *acc += *v as f64 * inv;
         }
-        self.dominant
-            .push(&self.frame_hpcp.map(|v| (v as f64 * inv) as f32));
+        let unit = self.frame_hpcp.map(|v| (v as f64 * inv) as f32);
+        self.dominant.push(&unit);
         if self.opened < self.opening_frames && (self.opened > 0 || mx >= self.opening_floor) {
             self.opened += 1;
             for (acc, v) in self.opening.iter_mut().zip(&self.frame_hpcp) {
@@ -344,7 +344,7 @@ impl Hpcp {
             }
         }
         if let Some(rec) = &mut self.record {
-            rec.push(self.frame_hpcp.map(|v| (v as f64 * inv) as f32));
+            rec.push(unit);
         }
         self.frames += 1;
     }
@@ -425,12 +425,16 @@ fn wrap_padded(padded: &Padded) -> [f32; RES] {
 pub fn fold(profile: &[f64; RES], cents: f64) -> [f64; 12] {
     let mut out = [0.0; 12];
     for (j, v) in profile.iter().enumerate() {
-        let semis = (j as f64 * 10.0 - cents) / 100.0; // semitones above the tuned A
-        let s = semis.round() as i64;
-        let pc = (s + 9).rem_euclid(12) as usize; // A = 9 with C = 0
-        out[pc] += v;
+        out[bin_pitch_class(j, cents)] += v;
     }
     out
+}
+
+/// The pitch class (C = 0) that 10-cent bin `j` (bin 0 = A440) folds to for a tuning of
+/// `cents`: the nearest tuned semitone.
+pub fn bin_pitch_class(j: usize, cents: f64) -> usize {
+    let semis = (j as f64 * 10.0 - cents) / 100.0; // semitones above the tuned A
+    (semis.round() as i64 + 9).rem_euclid(12) as usize // A = 9 with C = 0
 }
 
 #[cfg(test)]

@@ -340,6 +340,11 @@ pub fn estimate_with_threshold(
     estimate_with_bass(x, opening, w, &BassCue::none(), profile, min_tonalness)
 }
 
+/// A cue weight as used: non-negative, 0 when not finite.
+fn weight_of(w: f64) -> f64 {
+    if w.is_finite() { w.max(0.0) } else { 0.0 }
+}
+
 /// The bass cue of [`estimate_with_bass`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BassCue {
@@ -431,15 +436,11 @@ pub fn estimate_with_cues(
     }
     let open = opening.map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
     // The opening counts only as much as it is tonal (a drum count-in or noise says nothing).
-    let w = (if w.is_finite() { w.max(0.0) } else { 0.0 }) * tonalness(&open);
+    let w = weight_of(w) * tonalness(&open);
     let bass = cue
         .profile
         .map(|v| if v.is_finite() && v > 0.0 { v } else { 0.0 });
-    let weight = if cue.weight.is_finite() {
-        cue.weight.max(0.0)
-    } else {
-        0.0
-    };
+    let weight = weight_of(cue.weight);
     let scores = key_scores(&clean, profile);
     let open_scores = key_scores(&open, profile);
     let plain = |m: usize, t: usize| (scores[m][t] + w * open_scores[m][t]) / (1.0 + w);
@@ -462,11 +463,7 @@ pub fn estimate_with_cues(
         0.0
     };
     let bass_scores = key_scores(&bass, KeyProfile::Simple);
-    let wd = if dominant.weight.is_finite() {
-        dominant.weight.max(0.0)
-    } else {
-        0.0
-    };
+    let wd = weight_of(dominant.weight);
     let mut all = [(0.0f64, 0usize, 0usize); 24];
     for m in 0..2 {
         for t in 0..12 {
