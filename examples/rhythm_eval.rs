@@ -69,12 +69,12 @@ fn main() {
         };
         let total_ms = t0.elapsed().as_secs_f64() * 1e3;
         let features = &analysis.record.features;
-        let (env, chroma, rows) = match keeper.analyze(path) {
+        let (env, chroma, rows, low) = match keeper.analyze(path) {
             Ok(a) => a
                 .frames
                 .map(|f| {
-                    let rows = f.chroma_rows();
-                    (f.onset_strength, f.chroma, rows)
+                    let (rows, low) = (f.chroma_rows(), f.low_chroma_rows());
+                    (f.onset_strength, f.chroma, rows, low)
                 })
                 .unwrap_or_default(),
             Err(e) => {
@@ -88,7 +88,16 @@ fn main() {
         let mut r = Default::default();
         for _ in 0..3 {
             let t1 = Instant::now();
-            r = rhythm.analyze_hinted(&env, &rows, sr, hop, noise_like);
+            r = rhythm.analyze_hinted(
+                &env,
+                leitmotif::features::rhythm::harmony::ChromaRows {
+                    full: &rows,
+                    low: &low,
+                },
+                sr,
+                hop,
+                noise_like,
+            );
             rhythm_ms = rhythm_ms.min(t1.elapsed().as_secs_f64() * 1e3);
         }
         let r: leitmotif::features::rhythm::RhythmResult = r;

@@ -1,8 +1,9 @@
 //! Tempo-stage tuning study: computes the onset envelope of every file of one or more
 //! evaluation sets (the full leitmotif pipeline, as the CLI runs it) once, then runs the rhythm
 //! stage (as the pipeline calls it: with the chroma rows and the noise-like hint) over a grid of
-//! tempo-prior centres `μ`, widths `σ`, harmonic-span windows, ratios and demotions
-//! ([`RhythmConfig`]; the level exponent `γ` stays at its default) and prints ACC1/ACC2 per set
+//! tempo-prior centres `μ`, widths `σ`, harmonic-span windows (3, 4), ratios and demotions, and
+//! low-register span ratios (∞ = off) ([`RhythmConfig`]; the level exponent `γ` stays at its
+//! default) and prints ACC1/ACC2 per set
 //! for each setting, best mean ACC1 first.
 //! Used on the TUNING sets only (tools/eval_accuracy.sh; docs/accuracy.md).
 //!
@@ -10,10 +11,12 @@
 //!
 //! `SET_DIR/truth.json` holds the tempo truth (`{"file": {"bpm": 120.0, ...}}`, the format of
 //! `../shared/eval/real_dev_corpus.py` and `synth_corpus.py`). `--verbose` prints the comb peaks
-//! of every ACC1 miss at the default setting; `--no-grid` skips the grid; `--all` prints every
+//! of every ACC1 miss at the default setting, with the span ratios of the full and the
+//! low-register chroma at the truth's and the estimate's level; `--no-grid` skips the grid; `--all` prints every
 //! grid row (default: the best 40).
 use std::path::Path;
 
+use leitmotif::features::rhythm::harmony::ChromaRows;
 use leitmotif::features::rhythm::{Rhythm, RhythmConfig};
 use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
 
@@ -30,8 +33,16 @@ fn main() {
         },
     )
     .expect("pipeline");
-    // (set, file, truth bpm, envelope, chroma rows, noise-like)
-    type Track = (String, String, f64, Vec<f32>, Vec<[f32; 12]>, bool);
+    // (set, file, truth bpm, envelope, chroma rows, low-register chroma rows, noise-like)
+    type Track = (
+        String,
+        String,
+        f64,
+        Vec<f32>,
+        Vec<[f32; 12]>,
+        Vec<[f32; 12]>,
+        bool,
+    );
     let mut data: Vec<Track> = Vec::new();
     for dir in args.iter().filter(|a| !a.starts_with("--")) {
         let dir = Path::new(dir);
@@ -49,14 +60,14 @@ fn main() {
                     let noise_like = leitmotif::features::rhythm::is_noise_like(
                         a.record.features.spectral.flatness.mean,
                     );
-                    let (env, rows) = a
+                    let (env, rows, low) = a
                         .frames
                         .map(|f| {
-                            let rows = f.chroma_rows();
-                            (f.onset_strength, rows)
+                            let (rows, low) = (f.chroma_rows(), f.low_chroma_rows());
+                            (f.onset_strength, rows, low)
                         })
                         .unwrap_or_default();
-                    data.push((set.clone(), file.clone(), bpm, env, rows, noise_like));
+                    data.push((set.clone(), file.clone(), bpm, env, rows, low, noise_like));
                 }
                 Err(e) => eprintln!("{file}: {e}"),
             }
@@ -72,11 +83,20 @@ fn main() {
         sets.iter()
             .map(|set| {
                 let (mut n, mut a1, mut a2) = (0usize, 0usize, 0usize);
-                for (s, file, bpm, env, chroma, noise_like) in &data {
+                for (s, file, bpm, env, chroma, low, noise_like) in &data {
                     if s != set {
                         continue;
                     }
-                    let r = rh.analyze_hinted(env, chroma, sr, hop, *noise_like);
+                    let r = rh.analyze_hinted(
+                        env,
+                        ChromaRows {
+                            full: chroma,
+                            low,
+                        },
+                        sr,
+                        hop,
+                        *noise_like,
+                    );
                     let est = r.bpm.map(|b| b as f64).unwrap_or(0.0);
                     let ok1 = (est - bpm).abs() <= 0.04 * bpm;
                     let ok2 = [1.0, 2.0, 3.0, 0.5, 1.0 / 3.0]
@@ -100,8 +120,35 @@ fn main() {
                                     .collect()
                             })
                             .unwrap_or_default();
+                        // span ratio g(8)/g(4) at the truth's and the estimate's level
+                        let fps = sr as f32 / hop as f32;
+                        let mut rect = Vec::new();
+                        leitmotif::features::rhythm::tempo::detrend(
+                            env,
+                            ((leitmotif::features::rhythm::tempo::DETREND_S * fps).round()
+                                as usize)
+                                .max(3),
+                            &mut rect,
+                        );
+                        rect.iter_mut().for_each(|v| *v = v.max(0.0));
+                        let window = (leitmotif::features::rhythm::tempo::FOLD_WINDOW_S * fps)
+                            .round() as usize;
+                        let mut sc = leitmotif::features::rhythm::harmony::SpanScratch::default();
+                        let mut span = |rows: &[[f32; 12]], b: f64| {
+                            leitmotif::features::rhythm::harmony::span_ratio(
+                                &rect,
+                                rows,
+                                60.0 * fps / b as f32,
+                                window,
+                                cfg.span_window,
+                                &mut sc,
+                            )
+                            .unwrap_or(f32::NAN)
+                        };
+                        let (r_truth, r_est) = (span(chroma, *bpm), span(chroma, est.max(1.0)));
+                        let (l_truth, l_est) = (span(low, *bpm), span(low, est.max(1.0)));
                         println!(
-                            "{set}/{file}: truth {bpm:.1} est {est:.1} | {}",
+                            "{set}/{file}: truth {bpm:.1} est {est:.1} span r {r_truth:.2}/{r_est:.2} low {l_truth:.2}/{l_est:.2} | {}",
                             peaks.join(" | ")
                         );
                     }
@@ -116,30 +163,40 @@ fn main() {
     let grid = !args.iter().any(|a| a == "--no-grid");
     for mu in [120.0, 130.0, 140.0] {
         for sigma in [0.6, 0.8] {
-            for span_window in [1, 2, 3, 4] {
-                for (span_ratio, span_demotion) in [
-                    (1.65, 1.0),
-                    (1.4, 0.1),
-                    (1.5, 0.1),
-                    (1.6, 0.1),
-                    (1.65, 0.1),
-                    (1.7, 0.1),
-                    (1.8, 0.1),
-                ] {
-                    if !grid || (span_demotion == 1.0 && span_window > 1) {
-                        continue;
+            for span_window in [3, 4] {
+                for low_span_ratio in [f32::INFINITY, 1.5, 1.6, 1.7, 1.8] {
+                    for (span_ratio, span_demotion) in [
+                        (1.65, 1.0),
+                        (1.4, 0.1),
+                        (1.5, 0.1),
+                        (1.6, 0.1),
+                        (1.65, 0.1),
+                        (1.7, 0.1),
+                        (1.8, 0.1),
+                    ] {
+                        if !grid || (span_demotion == 1.0 && span_window > 1) {
+                            continue;
+                        }
+                        let cfg = RhythmConfig {
+                            prior_bpm: mu,
+                            prior_octaves: sigma,
+                            span_ratio,
+                            span_demotion,
+                            span_window,
+                            low_span_ratio,
+                            ..default.clone()
+                        };
+                        let r = score(&cfg, false);
+                        let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
+                        rows.push((
+                            mean,
+                            mu,
+                            sigma,
+                            span_window,
+                            (span_ratio, span_demotion, low_span_ratio),
+                            r,
+                        ));
                     }
-                    let cfg = RhythmConfig {
-                        prior_bpm: mu,
-                        prior_octaves: sigma,
-                        span_ratio,
-                        span_demotion,
-                        span_window,
-                        ..default.clone()
-                    };
-                    let r = score(&cfg, false);
-                    let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
-                    rows.push((mean, mu, sigma, span_window, (span_ratio, span_demotion), r));
                 }
             }
         }

@@ -512,18 +512,20 @@ fn eighth_note_pulse_over_bar_harmony_reads_the_beat() {
     // the same envelope without the harmonic test reads the eighths
     let frames = common::frames_of_mono(&y, SR, "eighths.wav");
     let chroma = frames.chroma_rows();
+    let low = frames.low_chroma_rows();
+    let rows = rhythm::harmony::ChromaRows {
+        full: &chroma,
+        low: &low,
+    };
     let mut with = rhythm::Rhythm::default();
     let mut without = rhythm::Rhythm::new(rhythm::RhythmConfig {
         span_demotion: 1.0,
         ..Default::default()
     });
     let env = &frames.onset_strength;
-    let a = with
-        .analyze_hinted(env, &chroma, SR, HOP, false)
-        .bpm
-        .unwrap() as f64;
+    let a = with.analyze_hinted(env, rows, SR, HOP, false).bpm.unwrap() as f64;
     let b = without
-        .analyze_hinted(env, &chroma, SR, HOP, false)
+        .analyze_hinted(env, rows, SR, HOP, false)
         .bpm
         .unwrap() as f64;
     assert!((a - bpm).abs() < 0.02 * bpm, "with the test: {a}");

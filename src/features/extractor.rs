@@ -113,6 +113,10 @@ pub struct FrameMatrices {
     pub onset_strength: Vec<f32>,
     /// `n_frames × 12`.
     pub chroma: Vec<f32>,
+    /// `n_frames × 12`: the chroma of the low register only
+    /// (`features::tonal::TonalResult::low_chroma`), the tempo's second harmonic input; kept
+    /// for studies, not written to the NPZ.
+    pub low_chroma: Vec<f32>,
     /// Frame centre times in seconds (`t·hop/sr`).
     pub times: Vec<f32>,
 }
@@ -121,11 +125,19 @@ impl FrameMatrices {
     /// The chroma as one `[f32; 12]` row per frame (C first), the shape
     /// `features::rhythm::Rhythm::analyze_hinted` takes.
     pub fn chroma_rows(&self) -> Vec<[f32; 12]> {
-        self.chroma
-            .chunks_exact(12)
-            .map(|c| std::array::from_fn(|i| c[i]))
-            .collect()
+        rows_of(&self.chroma)
     }
+
+    /// [`Self::low_chroma`] as one `[f32; 12]` row per frame.
+    pub fn low_chroma_rows(&self) -> Vec<[f32; 12]> {
+        rows_of(&self.low_chroma)
+    }
+}
+
+fn rows_of(m: &[f32]) -> Vec<[f32; 12]> {
+    m.chunks_exact(12)
+        .map(|c| std::array::from_fn(|i| c[i]))
+        .collect()
 }
 
 /// Planned state of the feature stage, reused across tracks.
@@ -200,7 +212,10 @@ impl FeatureExtractor {
         let tonal: TonalResult = self.tonal.finish_hinted(noise_like);
         let rhythm: RhythmResult = self.rhythm.analyze_hinted(
             &onset_env,
-            &tonal.chroma,
+            crate::features::rhythm::harmony::ChromaRows {
+                full: &tonal.chroma,
+                low: &tonal.low_chroma,
+            },
             self.sr,
             self.hop,
             noise_like,
@@ -248,6 +263,11 @@ impl FeatureExtractor {
                 mfcc: mfcc_rows,
                 onset_strength: onset_env,
                 chroma: tonal.chroma.iter().flat_map(|r| r.iter().copied()).collect(),
+                low_chroma: tonal
+                    .low_chroma
+                    .iter()
+                    .flat_map(|r| r.iter().copied())
+                    .collect(),
                 times: (0..n)
                     .map(|t| (t * self.hop) as f32 / self.sr as f32)
                     .collect(),

@@ -29,6 +29,15 @@
 //!    the best of 4 positions averages changes with the half-bars that have none (`r ≈ 2`).
 //!    A level with `r` above [`SPAN_RATIO`] is a subdivision of the beat.
 //!
+//! **Two registers.** The test runs on two sets of chroma rows on the same pulse grid
+//! ([`span_ratios`], [`ChromaRows`]): the full-spectrum `chroma_stft` and the same chroma of the
+//! bins up to `features::tonal::LOW_CHROMA_MAX_HZ` (600 Hz: bass and accompaniment, below most
+//! melodies). A level is a subdivision when either ratio exceeds its threshold
+//! ([`SPAN_RATIO`], [`LOW_SPAN_RATIO`]). A melody that moves on every eighth note changes the
+//! full chroma within a chord and hides the bar from it; the low register still shows it. A
+//! walking bass does the opposite, which is why the full rows stay (on the TUNING grooves the
+//! low rows alone demoted more beat levels: docs/accuracy.md).
+//!
 //! Undefined (`None`) with fewer than [`MIN_PULSES`] pulses or without harmonic change
 //! (drums, noise, a drone: the mean change is below [`MIN_CHANGE`]).
 //!
@@ -53,6 +62,9 @@ pub const SPAN_RATIO: f32 = 1.6;
 /// sets (docs/accuracy.md): 1 and 2 leave the synthetic songs at 0.575, 3 and 4 raise them to
 /// 0.675–0.70 with the grooves level.
 pub const SPAN_WINDOW: usize = 3;
+/// Span ratio of the low-register chroma ([`ChromaRows::low`]) above which a pulse level is a
+/// subdivision of the beat. Chosen on the TUNING sets (docs/accuracy.md).
+pub const LOW_SPAN_RATIO: f32 = 1.6;
 /// Factor applied to the score of a level whose harmonic span is 8 pulses.
 pub const SPAN_DEMOTION: f32 = 0.1;
 /// Fewest pulses the test needs (four spans of 8).
@@ -60,9 +72,34 @@ pub const MIN_PULSES: usize = 32;
 /// Smallest mean harmonic change `mean d_k` for the test to apply.
 pub const MIN_CHANGE: f32 = 1e-4;
 
-/// Reusable buffers of [`span_ratio`].
+/// The chroma rows the harmonic-span test reads, one row per envelope frame (either may be
+/// empty, which disables its half of the test).
+///
+/// A level is a subdivision when the span ratio of **either** exceeds its threshold
+/// ([`SPAN_RATIO`], [`LOW_SPAN_RATIO`]): the full chroma shows the chord changes of a song
+/// whose bass walks, the low chroma (bass and accompaniment, below most melodies:
+/// `features::tonal::LOW_CHROMA_MAX_HZ`) those of a song whose melody moves on every
+/// eighth note and hides them from the full chroma.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChromaRows<'a> {
+    /// `chroma_stft` of the whole spectrum.
+    pub full: &'a [[f32; 12]],
+    /// `chroma_stft` of the low register only.
+    pub low: &'a [[f32; 12]],
+}
+
+impl<'a> ChromaRows<'a> {
+    /// Only the full-spectrum rows (the low-register half of the test off).
+    pub fn full(full: &'a [[f32; 12]]) -> Self {
+        ChromaRows { full, low: &[] }
+    }
+}
+
+/// Reusable buffers of [`span_ratio`] and [`span_ratios`].
 #[derive(Debug, Default, Clone)]
 pub struct SpanScratch {
+    /// The pulse grid: `[start, end)` frames of every pulse.
+    pub grid: Vec<(usize, usize)>,
     /// Pulse-synchronous chroma.
     pub pulses: Vec<[f32; 12]>,
     /// Harmonic change at each pulse boundary.
@@ -85,46 +122,51 @@ fn change(a: &[f32; 12], b: &[f32; 12]) -> f32 {
     }
 }
 
-/// The span ratio `r = g(8)/g(4)` of the pulse level with period `period` frames (see the
-/// module documentation). `env` is the rectified detrended onset envelope, `chroma` one row
-/// per envelope frame, `window` the fold window in frames; `changes` is scratch.
-pub fn span_ratio(
-    env: &[f32],
-    chroma: &[[f32; 12]],
-    period: f32,
-    window: usize,
-    span_window: usize,
-    scratch: &mut SpanScratch,
-) -> Option<f32> {
-    let SpanScratch { pulses, changes } = scratch;
-    let n = env.len().min(chroma.len());
-    pulses.clear();
-    changes.clear();
+/// Step 1 of the method: the pulses `[start, end)` of period `period` over the first `n`
+/// frames of `env`, phase-aligned per fold window and numbered continuously across windows.
+/// Empty when fewer than [`MIN_PULSES`] periods fit.
+fn pulse_grid(env: &[f32], n: usize, period: f32, window: usize, grid: &mut Vec<(usize, usize)>) {
+    grid.clear();
     if n == 0 || !period.is_finite() || period < 1.0 || (n as f32) < MIN_PULSES as f32 * period
     {
-        return None;
+        return;
     }
     let mut next_pulse: Option<f32> = None;
     for (lo, hi) in fold_windows(n, window, period) {
         // the grid point of this window's best phase nearest to where the previous window's
         // grid ended, so that pulse numbers (and their position in the bar) run on
-        let mut t = lo as f32 + best_phase(env, lo, hi, period).0;
+        let mut t = lo as f32 + best_phase(&env[..n], lo, hi, period).0;
         if let Some(next) = next_pulse {
             let off: f32 = t - next;
             t = next + (off - period * (off / period).round());
         }
         while ((t + period).round() as usize) <= hi {
             let (a, b) = (t.round() as usize, (t + period).round() as usize);
-            let mut sum = [0.0f32; 12];
-            for row in &chroma[a..b.max(a + 1).min(n)] {
-                for (s, v) in sum.iter_mut().zip(row) {
-                    *s += v;
-                }
-            }
-            pulses.push(sum);
+            grid.push((a, b.max(a + 1).min(n)));
             t += period;
         }
         next_pulse = Some(t);
+    }
+}
+
+/// Steps 2–4 on a pulse grid: the span ratio of `chroma` (`None` as in [`span_ratio`]).
+fn ratio_on_grid(
+    grid: &[(usize, usize)],
+    chroma: &[[f32; 12]],
+    span_window: usize,
+    pulses: &mut Vec<[f32; 12]>,
+    changes: &mut Vec<f32>,
+) -> Option<f32> {
+    pulses.clear();
+    changes.clear();
+    for &(a, b) in grid {
+        let mut sum = [0.0f32; 12];
+        for row in chroma.get(a..b).unwrap_or(&[]) {
+            for (s, v) in sum.iter_mut().zip(row) {
+                *s += v;
+            }
+        }
+        pulses.push(sum);
     }
     // the change at each boundary between the `w` pulses before it and the `w` after it
     let w = span_window.max(1);
@@ -170,6 +212,52 @@ pub fn span_ratio(
     r.is_finite().then_some(r)
 }
 
+/// The span ratio `r = g(8)/g(4)` of the pulse level with period `period` frames (see the
+/// module documentation). `env` is the rectified detrended onset envelope, `chroma` one row
+/// per envelope frame, `window` the fold window in frames.
+pub fn span_ratio(
+    env: &[f32],
+    chroma: &[[f32; 12]],
+    period: f32,
+    window: usize,
+    span_window: usize,
+    scratch: &mut SpanScratch,
+) -> Option<f32> {
+    let SpanScratch {
+        grid,
+        pulses,
+        changes,
+    } = scratch;
+    pulse_grid(env, env.len().min(chroma.len()), period, window, grid);
+    ratio_on_grid(grid, chroma, span_window, pulses, changes)
+}
+
+/// [`span_ratio`] of both rows of `chroma` (`[full, low]`) on one pulse grid (one phase
+/// search). An empty half gives `None`.
+pub fn span_ratios(
+    env: &[f32],
+    chroma: ChromaRows<'_>,
+    period: f32,
+    window: usize,
+    span_window: usize,
+    scratch: &mut SpanScratch,
+) -> [Option<f32>; 2] {
+    let SpanScratch {
+        grid,
+        pulses,
+        changes,
+    } = scratch;
+    let n = chroma.full.len().max(chroma.low.len()).min(env.len());
+    pulse_grid(env, n, period, window, grid);
+    [chroma.full, chroma.low].map(|rows| {
+        if rows.is_empty() {
+            None
+        } else {
+            ratio_on_grid(grid, rows, span_window, pulses, changes)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +289,38 @@ mod tests {
             assert!(beat < 1.2, "w {w}: beat level r = {beat}");
             assert!(eighth > 1.8, "w {w}: eighth level r = {eighth}");
         }
+    }
+
+    #[test]
+    fn low_register_shows_the_bar_under_a_busy_melody() {
+        // full chroma: the chord (weak) under a melody note that changes every eighth
+        // (loud); low chroma: the chord alone
+        let (n, beat) = (4000, 24);
+        let (env, _) = song(n, beat, 4);
+        let mut full = vec![[0.0f32; 12]; n];
+        let mut low = vec![[0.0f32; 12]; n];
+        for t in 0..n {
+            let chord = [0usize, 5, 7, 9][(t / (beat * 4)) % 4];
+            low[t][chord] = 1.0;
+            low[t][(chord + 4) % 12] = 0.8;
+            full[t] = low[t].map(|v| 0.2 * v);
+            full[t][(t / (beat / 2) * 7) % 12] += 1.0;
+        }
+        let rows = ChromaRows {
+            full: &full,
+            low: &low,
+        };
+        let mut scratch = SpanScratch::default();
+        let [f8, l8] = span_ratios(&env, rows, 12.0, 860, SPAN_WINDOW, &mut scratch);
+        let [f4, l4] = span_ratios(&env, rows, 24.0, 860, SPAN_WINDOW, &mut scratch);
+        let (f8, l8, f4, l4) = (f8.unwrap(), l8.unwrap(), f4.unwrap(), l4.unwrap());
+        assert!(f8 < SPAN_RATIO, "full rows at the eighth level: r = {f8}");
+        assert!(l8 > 1.8, "low rows at the eighth level: r = {l8}");
+        assert!(f4 < 1.2 && l4 < 1.2, "beat level: r = {f4}, {l4}");
+        // one half empty: that half is None, the other as span_ratio
+        let [a, b] = span_ratios(&env, ChromaRows::full(&full), 12.0, 860, 3, &mut scratch);
+        assert_eq!(b, None);
+        assert_eq!(a, span_ratio(&env, &full, 12.0, 860, 3, &mut scratch));
     }
 
     #[test]

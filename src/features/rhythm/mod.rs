@@ -75,6 +75,9 @@ pub struct RhythmConfig {
     pub span_demotion: f32,
     /// Span ratio above which a level counts as a subdivision ([`harmony::SPAN_RATIO`]).
     pub span_ratio: f32,
+    /// The same for the low-register chroma ([`harmony::LOW_SPAN_RATIO`]; infinite disables
+    /// that half of the test).
+    pub low_span_ratio: f32,
     /// Pulses on each side of a boundary in the harmonic change ([`harmony::SPAN_WINDOW`]).
     pub span_window: usize,
 }
@@ -114,6 +117,7 @@ impl Default for RhythmConfig {
             fill_floor: tempo::FILL_FLOOR,
             span_demotion: harmony::SPAN_DEMOTION,
             span_ratio: harmony::SPAN_RATIO,
+            low_span_ratio: harmony::LOW_SPAN_RATIO,
             span_window: harmony::SPAN_WINDOW,
         }
     }
@@ -165,7 +169,7 @@ impl Rhythm {
     pub fn analyze_hinted(
         &mut self,
         onset_env: &[f32],
-        chroma: &[[f32; 12]],
+        chroma: harmony::ChromaRows<'_>,
         sr: u32,
         hop: usize,
         noise_like: bool,
@@ -177,14 +181,14 @@ impl Rhythm {
     /// envelope (no harmonic-span test), it reports no tempo unless the envelope's periodicity
     /// exceeds what noise reaches (see [`tempo::estimate`]).
     pub fn analyze(&mut self, onset_env: &[f32], sr: u32, hop: usize) -> RhythmResult {
-        self.analyze_with(onset_env, &[], sr, hop, true)
+        self.analyze_with(onset_env, harmony::ChromaRows::default(), sr, hop, true)
     }
 
     /// The analysis; `require_pulse` as in [`tempo::TempoParams::require_pulse`].
     fn analyze_with(
         &mut self,
         onset_env: &[f32],
-        chroma: &[[f32; 12]],
+        chroma: harmony::ChromaRows<'_>,
         sr: u32,
         hop: usize,
         require_pulse: bool,
@@ -212,6 +216,7 @@ impl Rhythm {
             fill_floor: self.config.fill_floor,
             span_demotion: self.config.span_demotion,
             span_ratio: self.config.span_ratio,
+            low_span_ratio: self.config.low_span_ratio,
             span_window: self.config.span_window,
         };
         let Some(t) = tempo::estimate(onset_env, chroma, fps, &params, &mut self.scratch) else {

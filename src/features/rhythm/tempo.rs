@@ -45,8 +45,9 @@
 //!    **Harmonic span**, when chroma rows are given (the pipeline passes them): a level whose
 //!    harmony changes every 8 of its pulses rather than every 4 is a subdivision of the beat
 //!    (an eighth-note hi-hat over a slow song). Its score is multiplied by
-//!    `H(τ)` = [`harmony::SPAN_DEMOTION`] (0.1) when the span ratio
-//!    [`harmony::span_ratio`] exceeds [`harmony::SPAN_RATIO`] and the level twice as slow is
+//!    `H(τ)` = [`harmony::SPAN_DEMOTION`] (0.1) when the span ratio of the full chroma
+//!    exceeds [`harmony::SPAN_RATIO`] or that of the low-register chroma exceeds
+//!    [`harmony::LOW_SPAN_RATIO`] ([`harmony::span_ratios`]) and the level twice as slow is
 //!    admissible, else 1 (Goto & Muraoka 1999: chords change on bar lines).
 //! 6. **Tempo prior** (log-normal, as in Klapuri et al. 2006 and Ellis 2007): the beat of most
 //!    music lies near a moderate tempo, `W(b) = exp(−½ (log2(b / μ) / σ)²)` with
@@ -146,6 +147,8 @@ pub struct TempoParams {
     pub span_demotion: f32,
     /// Span ratio above which a level counts as a subdivision ([`harmony::SPAN_RATIO`]).
     pub span_ratio: f32,
+    /// The same for the low-register chroma ([`harmony::LOW_SPAN_RATIO`]; infinite disables it).
+    pub low_span_ratio: f32,
     /// Pulses on each side of a boundary whose chroma the harmonic change compares
     /// ([`harmony::SPAN_WINDOW`]).
     pub span_window: usize,
@@ -165,6 +168,7 @@ impl Default for TempoParams {
             fill_floor: FILL_FLOOR,
             span_demotion: harmony::SPAN_DEMOTION,
             span_ratio: harmony::SPAN_RATIO,
+            low_span_ratio: harmony::LOW_SPAN_RATIO,
             span_window: harmony::SPAN_WINDOW,
         }
     }
@@ -410,7 +414,7 @@ pub struct TempoScratch {
 /// vectors plus the autocorrelation).
 pub fn estimate(
     env: &[f32],
-    chroma: &[[f32; 12]],
+    chroma: harmony::ChromaRows<'_>,
     fps: f32,
     params: &TempoParams,
     scratch: &mut TempoScratch,
@@ -537,16 +541,19 @@ pub fn estimate(
         // harmony changing every 8 pulses: a subdivision of the beat, if the level twice as
         // slow is admissible
         let span = if params.span_demotion < 1.0 && 0.5 * p.bpm >= min_bpm {
-            match harmony::span_ratio(
+            let [full, low] = harmony::span_ratios(
                 fold_env,
                 chroma,
                 bpm_to_period(p.bpm),
                 window,
                 params.span_window,
                 span,
-            ) {
-                Some(r) if r > params.span_ratio => params.span_demotion.max(0.0),
-                _ => 1.0,
+            );
+            let over = |r: Option<f32>, threshold: f32| r.is_some_and(|r| r > threshold);
+            if over(full, params.span_ratio) || over(low, params.low_span_ratio) {
+                params.span_demotion.max(0.0)
+            } else {
+                1.0
             }
         } else {
             1.0
@@ -659,7 +666,7 @@ mod tests {
         let e = vec![0.0f32; 2000];
         let mut scratch = TempoScratch::default();
         let params = TempoParams::default();
-        assert!(estimate(&e, &[], 43.066, &params, &mut scratch).is_none());
+        assert!(estimate(&e, harmony::ChromaRows::default(), 43.066, &params, &mut scratch).is_none());
     }
 
     #[test]

@@ -62,6 +62,11 @@ use tuning::PitchCandidates;
 
 pub use key::{Key, KeyCandidate, KeyProfile, KeyRecord, PITCH_CLASSES};
 
+/// Highest frequency of [`TonalResult::low_chroma`], Hz: the chroma filterbank applied to the
+/// power bins up to here. Chosen on the TUNING sets (docs/accuracy.md): at 300 Hz a walking
+/// bass dominates the rows of real grooves; 600 and 1000 Hz behaved alike.
+pub const LOW_CHROMA_MAX_HZ: f32 = 600.0;
+
 /// Tonal description of a track.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TonalResult {
@@ -75,6 +80,10 @@ pub struct TonalResult {
     pub reference_hz: f32,
     /// `chroma_stft` per frame (C first), one row of 12 per frame.
     pub chroma: Vec<[f32; 12]>,
+    /// The same chroma of the bins up to [`LOW_CHROMA_MAX_HZ`] only (the register of the bass
+    /// and the accompaniment, below most melodies), one row per frame: the second input of
+    /// the tempo's harmonic-span test (`features::rhythm::harmony`).
+    pub low_chroma: Vec<[f32; 12]>,
     pub chroma_mean: [f32; 12],
     pub chroma_std: [f32; 12],
     /// Track-level harmonic pitch-class profile (C first, max = 1; zeros for silence).
@@ -137,6 +146,9 @@ pub struct TonalAnalyzer {
     tuning_mag: Option<f64>,
     fb: Option<ChromaFilterbank>,
     chroma: Vec<[f32; 12]>,
+    /// Power bins of the low chroma (`f ≤ LOW_CHROMA_MAX_HZ`).
+    low_bins: usize,
+    low_chroma: Vec<[f32; 12]>,
     hpcp: Hpcp,
     key_profile: KeyProfile,
     opening_weight: f64,
@@ -170,6 +182,11 @@ impl TonalAnalyzer {
             tuning_mag: None,
             fb: None,
             chroma: Vec::new(),
+            low_bins: ((LOW_CHROMA_MAX_HZ as f64 * n_fft as f64 / sr.max(1) as f64).floor()
+                as usize
+                + 1)
+            .min(n_fft / 2 + 1),
+            low_chroma: Vec::new(),
             hpcp: Hpcp::new(sr, config.hpcp),
             key_profile: config.key_profile,
             opening_weight: config.opening_weight,
@@ -189,6 +206,7 @@ impl TonalAnalyzer {
         self.tuning_mag = None;
         self.fb = None;
         self.chroma.clear();
+        self.low_chroma.clear();
         self.hpcp.reset();
     }
 
@@ -210,6 +228,8 @@ impl TonalAnalyzer {
     pub fn frame_with_magnitude(&mut self, power: &[f32], magnitude: &[f32]) {
         if let Some(fb) = &self.fb {
             self.chroma.push(fb.apply(power));
+            self.low_chroma
+                .push(fb.apply(&power[..self.low_bins.min(power.len())]));
             return;
         }
         self.cands.push_frame(power);
@@ -234,6 +254,7 @@ impl TonalAnalyzer {
         let fb = ChromaFilterbank::new(self.sr, self.n_fft, t);
         for row in self.pending.chunks_exact(self.n_bins) {
             self.chroma.push(fb.apply(row));
+            self.low_chroma.push(fb.apply(&row[..self.low_bins.min(row.len())]));
         }
         self.pending.clear();
         self.pending_frames = 0;
@@ -346,6 +367,7 @@ impl TonalAnalyzer {
             chroma_tuning_cents: chroma_cents as f32,
             reference_hz: tuning::bins_to_reference_hz(bins) as f32,
             chroma: std::mem::take(&mut self.chroma),
+            low_chroma: std::mem::take(&mut self.low_chroma),
             chroma_mean,
             chroma_std,
             hpcp: unit_max(&pcp),
