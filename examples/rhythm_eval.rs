@@ -69,12 +69,14 @@ fn main() {
         };
         let total_ms = t0.elapsed().as_secs_f64() * 1e3;
         let features = &analysis.record.features;
-        let (env, chroma, rows, low) = match keeper.analyze(path) {
+        let (env, chroma, rows, low, noise_like) = match keeper.analyze(path) {
             Ok(a) => a
                 .frames
                 .map(|f| {
                     let (rows, low) = (f.chroma_rows(), f.low_chroma_rows());
-                    (f.onset_strength, f.chroma, rows, low)
+                    let noise =
+                        leitmotif::features::rhythm::NoiseFlatness::of_frames(&f.flatness, &f.rms);
+                    (f.onset_strength, f.chroma, rows, low, noise.is_noise_like())
                 })
                 .unwrap_or_default(),
             Err(e) => {
@@ -82,8 +84,6 @@ fn main() {
                 continue;
             }
         };
-        let noise_like =
-            leitmotif::features::rhythm::is_noise_like(features.spectral.flatness.mean);
         let mut rhythm_ms = f64::INFINITY;
         let mut r = Default::default();
         for _ in 0..3 {

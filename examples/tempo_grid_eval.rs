@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use leitmotif::features::rhythm::harmony::ChromaRows;
-use leitmotif::features::rhythm::{Rhythm, RhythmConfig};
+use leitmotif::features::rhythm::{NoiseFlatness, Rhythm, RhythmConfig};
 use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
 
 fn main() {
@@ -57,9 +57,9 @@ fn main() {
             };
             match keeper.analyze(&dir.join(file)) {
                 Ok(a) => {
-                    let noise_like = leitmotif::features::rhythm::is_noise_like(
-                        a.record.features.spectral.flatness.mean,
-                    );
+                    let noise_like = a.frames.as_ref().is_some_and(|f| {
+                        NoiseFlatness::of_frames(&f.flatness, &f.rms).is_noise_like()
+                    });
                     let (env, rows, low) = a
                         .frames
                         .map(|f| {

@@ -9,7 +9,9 @@
 #   synth-*    synthetic songs, tempo + key truth                ../shared/eval/synth_corpus.py
 #   quartets-report  string-quartet movements, key truth         tools/render_quartets.py
 # Needs: apt-get install mma fluidsynth fluid-soundfont-gm ffmpeg;
-#        python3 -m venv /tmp/evalenv && /tmp/evalenv/bin/pip install music21 pretty_midi librosa essentia mir_eval
+#        python3 -m venv /tmp/evalenv && /tmp/evalenv/bin/pip install music21 pretty_midi librosa essentia mir_eval 'numba==0.61.2' 'numpy<2.3'
+#        (numba 0.68.1 with llvmlite 0.50, the newest on 2026-12-02, segfaults in librosa's
+#        piptrack gufunc, i.e. in chroma_stft and estimate_tuning; 0.61.2 does not)
 # usage: tools/render_eval_sets.sh [EVAL_DIR] [N] [NT] [NR]   (run from the repository root)
 set -euo pipefail
 EVAL=${1:-/tmp/lm-eval}

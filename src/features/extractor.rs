@@ -205,10 +205,10 @@ impl FeatureExtractor {
     pub fn finish(&mut self) -> (Features, Option<FrameMatrices>) {
         let n = self.frames;
         let (contrast, contrast_rows) = self.contrast.finish();
-        let (spectral, shape_rows) = self.spectral.finish(contrast);
+        let (spectral, shape_rows, noise) = self.spectral.finish(contrast);
         let (mfcc, mel_rows, mfcc_rows) = self.mfcc.finish(&mut self.onset);
         let onset_env = self.onset.finish(n);
-        let noise_like = crate::features::rhythm::is_noise_like(spectral.flatness.mean);
+        let noise_like = noise.is_noise_like();
         let tonal: TonalResult = self.tonal.finish_hinted(noise_like);
         let rhythm: RhythmResult = self.rhythm.analyze_hinted(
             &onset_env,

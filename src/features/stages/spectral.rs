@@ -6,6 +6,7 @@ use crate::dsp::Frame;
 use crate::features::spectral;
 use crate::features::zcr::Zcr;
 use crate::features::extractor::SpectralSummary;
+use crate::features::rhythm::NoiseFlatness;
 use crate::summary::{RunningStats, VecStat};
 
 /// Per-track state.
@@ -17,6 +18,8 @@ struct Track {
     flatness: RunningStats,
     zcr: RunningStats,
     rms: RunningStats,
+    /// Flatness of the sounding frames, for the noise-like hint.
+    noise: NoiseFlatness,
     zcr_state: Zcr,
     /// Per-frame values when kept: centroid, bandwidth, roll-off, flatness, ZCR, RMS.
     kept: [Vec<f32>; 6],
@@ -61,6 +64,7 @@ impl SpectralStage {
         let flatness = spectral::flatness(s);
         let rms = spectral::rms(s, self.n_fft);
         let zcr = t.zcr_state.frame(frame.index, frame.samples, self.hop);
+        t.noise.push(flatness, rms);
         let values = [centroid, bandwidth, rolloff, flatness, zcr, rms];
         for (stat, v) in [
             &mut t.centroid,
@@ -82,9 +86,10 @@ impl SpectralStage {
         }
     }
 
-    /// The track's summaries, completed with the contrast stage's, and, when kept, its rows
-    /// (centroid, bandwidth, roll-off, flatness, ZCR, RMS); forgets the track.
-    pub fn finish(&mut self, contrast: VecStat) -> (SpectralSummary, [Vec<f32>; 6]) {
+    /// The track's summaries, completed with the contrast stage's, when kept its rows
+    /// (centroid, bandwidth, roll-off, flatness, ZCR, RMS), and the flatness of its sounding
+    /// frames (the noise-like hint); forgets the track.
+    pub fn finish(&mut self, contrast: VecStat) -> (SpectralSummary, [Vec<f32>; 6], NoiseFlatness) {
         let t = std::mem::take(&mut self.track);
         let summary = SpectralSummary {
             centroid: t.centroid.summary(),
@@ -95,7 +100,7 @@ impl SpectralStage {
             rms: t.rms.summary(),
             contrast,
         };
-        (summary, t.kept)
+        (summary, t.kept, t.noise)
     }
 
     /// Forgets the track.
