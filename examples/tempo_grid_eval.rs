@@ -1,19 +1,21 @@
 //! Tempo-stage tuning study: computes the onset envelope of every file of one or more
 //! evaluation sets (the full leitmotif pipeline, as the CLI runs it) once, then runs the rhythm
 //! stage (as the pipeline calls it: with the chroma rows and the noise-like hint) over a grid of
-//! tempo-prior centres `μ`, widths `σ`, harmonic-span windows (3, 4), ratios and demotions, and
-//! low-register span ratios (∞ = off) ([`RhythmConfig`]; the level exponent `γ` stays at its
-//! default) and prints ACC1/ACC2 per set
+//! level-salience modes (blend or demotion), tempo-prior centres `μ`, widths `σ`, and
+//! harmonic-span ratios and demotions ([`RhythmConfig`]; the level exponent `γ`, the span window
+//! (3) and the low-register span ratio (1.6) stay at their defaults unless `--wide` also
+//! searches windows 1–4 and low-register ratios ∞ (off), 1.5–1.8) and prints ACC1/ACC2 per set
 //! for each setting, best mean ACC1 first.
 //! Used on the TUNING sets only (tools/eval_accuracy.sh; docs/accuracy.md).
 //!
-//! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose]
+//! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose] [--no-grid] [--all] [--wide]
 //!
 //! `SET_DIR/truth.json` holds the tempo truth (`{"file": {"bpm": 120.0, ...}}`, the format of
 //! `../shared/eval/real_dev_corpus.py` and `synth_corpus.py`). `--verbose` prints the comb peaks
 //! of every ACC1 miss at the default setting, with the span ratios of the full and the
 //! low-register chroma at the truth's and the estimate's level; `--no-grid` skips the grid; `--all` prints every
-//! grid row (default: the best 40).
+//! grid row (default: the best 40). `LM_NO_BLEND=1` makes the default setting (the `--verbose`
+//! one) use the level demotion instead of the blend.
 use std::path::Path;
 
 use leitmotif::features::rhythm::harmony::ChromaRows;
@@ -157,45 +159,59 @@ fn main() {
             })
             .collect()
     };
-    let default = RhythmConfig::default();
+    let default = RhythmConfig {
+        level_blend: std::env::var("LM_NO_BLEND").is_err(),
+        ..RhythmConfig::default()
+    };
     println!("default {:?}", score(&default, verbose));
     let mut rows = Vec::new();
     let grid = !args.iter().any(|a| a == "--no-grid");
-    for mu in [120.0, 130.0, 140.0] {
-        for sigma in [0.6, 0.8] {
-            for span_window in [3, 4] {
-                for low_span_ratio in [f32::INFINITY, 1.5, 1.6, 1.7, 1.8] {
-                    for (span_ratio, span_demotion) in [
-                        (1.65, 1.0),
-                        (1.4, 0.1),
-                        (1.5, 0.1),
-                        (1.6, 0.1),
-                        (1.65, 0.1),
-                        (1.7, 0.1),
-                        (1.8, 0.1),
-                    ] {
-                        if !grid || (span_demotion == 1.0 && span_window > 1) {
-                            continue;
+    // `--wide`: also the harmonic-span windows 1–4 and the low-register ratios (∞ = off)
+    let wide = args.iter().any(|a| a == "--wide");
+    let windows: &[usize] = if wide { &[1, 2, 3, 4] } else { &[3] };
+    let lows: &[f32] = if wide {
+        &[f32::INFINITY, 1.5, 1.6, 1.7, 1.8]
+    } else {
+        &[1.6]
+    };
+    for level_blend in [false, true] {
+        for mu in [110.0, 120.0, 130.0, 140.0] {
+            for sigma in [0.6, 0.8, 1.0] {
+                for &span_window in windows {
+                    for &low_span_ratio in lows {
+                        for (span_ratio, span_demotion) in [
+                            (1.65, 1.0),
+                            (1.4, 0.1),
+                            (1.5, 0.1),
+                            (1.6, 0.1),
+                            (1.65, 0.1),
+                            (1.7, 0.1),
+                            (1.8, 0.1),
+                        ] {
+                            if !grid || (span_demotion == 1.0 && span_window > 1) {
+                                continue;
+                            }
+                            let cfg = RhythmConfig {
+                                prior_bpm: mu,
+                                prior_octaves: sigma,
+                                span_ratio,
+                                span_demotion,
+                                span_window,
+                                low_span_ratio,
+                                level_blend,
+                                ..default.clone()
+                            };
+                            let r = score(&cfg, false);
+                            let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
+                            rows.push((
+                                mean,
+                                mu,
+                                sigma,
+                                span_window,
+                                (span_ratio, span_demotion, low_span_ratio, level_blend),
+                                r,
+                            ));
                         }
-                        let cfg = RhythmConfig {
-                            prior_bpm: mu,
-                            prior_octaves: sigma,
-                            span_ratio,
-                            span_demotion,
-                            span_window,
-                            low_span_ratio,
-                            ..default.clone()
-                        };
-                        let r = score(&cfg, false);
-                        let mean = r.iter().map(|x| x.0).sum::<f64>() / r.len().max(1) as f64;
-                        rows.push((
-                            mean,
-                            mu,
-                            sigma,
-                            span_window,
-                            (span_ratio, span_demotion, low_span_ratio),
-                            r,
-                        ));
                     }
                 }
             }

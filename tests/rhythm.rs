@@ -346,7 +346,9 @@ fn on_grid(beats: &[serde_json::Value], bpm: f64) -> f64 {
 
 /// One rock groove at 96 BPM with the hi-hat at half density (quarters) and at double density
 /// (sixteenths): the tempo stays the beat, not the half or double; beats follow it; the
-/// candidates carry the other octave.
+/// candidates carry another octave (the half or the double: with the level blend of the
+/// tempo stage the half bar, whose midpoints are beats, keeps the beat's comb salience and
+/// can outrank the double).
 #[test]
 fn groove_at_half_and_double_density() {
     for name in ["groove_sparse_96.ogg", "groove_dense_96.ogg"] {
@@ -360,9 +362,10 @@ fn groove_at_half_and_double_density() {
         let sum: f64 = c.iter().map(|x| x[1].as_f64().unwrap()).sum();
         assert!(sum <= 1.0 + 1e-6, "{name}: strengths sum {sum}");
         assert!(
-            c.iter()
-                .any(|x| (x[0].as_f64().unwrap() / 192.0 - 1.0).abs() < 0.03),
-            "{name}: double tempo among the candidates {c:?}"
+            c.iter().any(|x| [48.0, 192.0]
+                .iter()
+                .any(|o| (x[0].as_f64().unwrap() / o - 1.0).abs() < 0.03)),
+            "{name}: half or double tempo among the candidates {c:?}"
         );
         let beats = r["beats"].as_array().unwrap();
         let expected = (20.0 - 3.0) / (60.0 / 96.0);

@@ -80,6 +80,8 @@ pub struct RhythmConfig {
     pub low_span_ratio: f32,
     /// Pulses on each side of a boundary in the harmonic change ([`harmony::SPAN_WINDOW`]).
     pub span_window: usize,
+    /// Level-salience blend ([`tempo::TempoParams::level_blend`], default `true`).
+    pub level_blend: bool,
 }
 
 /// Mean spectral flatness (librosa `spectral_flatness`, power) of the sounding frames
@@ -171,6 +173,7 @@ impl Default for RhythmConfig {
             span_ratio: harmony::SPAN_RATIO,
             low_span_ratio: harmony::LOW_SPAN_RATIO,
             span_window: harmony::SPAN_WINDOW,
+            level_blend: true,
         }
     }
 }
@@ -270,6 +273,7 @@ impl Rhythm {
             span_ratio: self.config.span_ratio,
             low_span_ratio: self.config.low_span_ratio,
             span_window: self.config.span_window,
+            level_blend: self.config.level_blend,
         };
         let Some(t) = tempo::estimate(onset_env, chroma, fps, &params, &mut self.scratch) else {
             return RhythmResult {

@@ -31,10 +31,19 @@
 //!    `φ + kτ + τ/2`, and `m₃(τ) = third / on` with the points `φ + kτ + τ/3, + 2τ/3`.
 //!    At the half-bar level the midpoints are beats (`m ≈ 0.8–1`), at the bar of a waltz the
 //!    thirds are beats (`m₃ ≈ 1`); at the beat level both are off-beats (`m ≈ 0–0.4`).
-//!    The level salience is `L(τ) = max(S(τ), 0) · (1 − e)^γ` ([`LEVEL_EXPONENT`]) with the
-//!    excess `e = clamp((max(m', m₃) − θ) / (1 − θ), 0, 1)` ([`LEVEL_THRESHOLD`] `θ`), where
-//!    `m' = m` only if twice the candidate's tempo is inside the search range (else 0: a beat
-//!    whose eighths are as loud as it stays the beat when nothing faster is admissible).
+//!    With the excess `e = clamp((max(m', m₃) − θ) / (1 − θ), 0, 1)` ([`LEVEL_THRESHOLD`]
+//!    `θ`), where `m' = m` only if twice the candidate's tempo is inside the search range (else
+//!    0: a beat whose eighths are as loud as it stays the beat when nothing faster is
+//!    admissible), and `w = 1 − (1 − e)^γ` ([`LEVEL_EXPONENT`]), the level salience is the
+//!    **blend** `L(τ) = (1 − w)·S⁺(τ) + w·min(S⁺(τ), S⁺(τ/2))`, `S⁺ = max(S, 0)`, `τ/2` the
+//!    level twice as fast, when the excess comes from `m'` (`m' ≥ m₃`): midpoints as accented
+//!    as the pulses say that accents cannot tell the level from its double, so its comb
+//!    salience is capped at the double's and the prior below decides between the two (the
+//!    comb alone favours the slower of two levels). When it comes from `m₃` (the bar of a
+//!    triple meter, a dotted grouping: not a beat in its own right) the level is demoted,
+//!    `L(τ) = S⁺(τ)·(1 − e)^γ`. [`TempoParams::level_blend`] `false` demotes in both cases, as
+//!    before the fifth session; that read evenly accented electronic tracks at twice the
+//!    tempo librosa and Essentia agree on (docs/accuracy.md).
 //!
 //!    **Pulse fill**, the other direction: a level twice or three times faster than the beat
 //!    has empty pulses. `F(τ) = clamp(min(m(2τ), m₃(3τ)) / φ₀, 0.1, 1)` ([`fill_ratio`],
@@ -152,6 +161,9 @@ pub struct TempoParams {
     /// Pulses on each side of a boundary whose chroma the harmonic change compares
     /// ([`harmony::SPAN_WINDOW`]).
     pub span_window: usize,
+    /// `true` (the default): the level salience blends toward the faster level's comb salience
+    /// (step 5); `false`: it is demoted by `(1 − e)^γ`.
+    pub level_blend: bool,
 }
 
 impl Default for TempoParams {
@@ -170,6 +182,7 @@ impl Default for TempoParams {
             span_ratio: harmony::SPAN_RATIO,
             low_span_ratio: harmony::LOW_SPAN_RATIO,
             span_window: harmony::SPAN_WINDOW,
+            level_blend: true,
         }
     }
 }
@@ -532,6 +545,16 @@ pub fn estimate(
         let m_eff = if 2.0 * p.bpm <= max_bpm { m } else { 0.0 };
         let excess = ((m_eff.max(m3) - theta) / (1.0 - theta)).clamp(0.0, 1.0);
         let level = (1.0 - excess).powf(params.level_exponent);
+        // level blend: the salience of a level whose subdivisions are as accented as its
+        // pulses moves toward that of the subdivision level, so that the prior decides
+        let own = p.salience.max(0.0);
+        let (salience, level) = if params.level_blend && m_eff >= m3 {
+            let s_fast = sal_at(2.0 * p.bpm).max(0.0); // 2× is admissible when m_eff > 0
+            let w = 1.0 - level;
+            (own * (1.0 - w) + w * own.min(s_fast), 1.0)
+        } else {
+            (own, level)
+        };
         let fill = if params.fill_floor > 0.0 {
             (fill_ratio(fold_env, bpm_to_period(p.bpm), window) / params.fill_floor)
                 .clamp(FILL_MIN_FACTOR, 1.0)
@@ -560,7 +583,7 @@ pub fn estimate(
         };
         let z = (p.bpm / params.prior_bpm).log2() / params.prior_octaves;
         let prior = (-0.5 * z * z).exp();
-        p.score = prior * p.salience.max(0.0) * level * fill * span;
+        p.score = prior * salience * level * fill * span;
         if !p.score.is_finite() {
             p.score = 0.0;
         }
