@@ -4,6 +4,8 @@
 leitmotif agree too (ACC1 against their mean, and ACC2)? Also counts null tempos.
 
 usage: unlabelled_tempo.py DIR LEITMOTIF.jsonl ANCHORS_CACHE.json [N] [KEY_ANCHORS.json]
+       (env AGREEMENT_SET=OUT: also write OUT/truth.json and links to the tracks where librosa and
+       Essentia agree, truth = their mean, for `tempo_grid_eval -- OUT`)
 (`leitmotif extract DIR -o LEITMOTIF.jsonl` first; e.g. DIR = /usr/share/games/wesnoth/1.16/data/core/music
 from the Debian package wesnoth-1.16-music; the first N files in name order, default all).
 KEY_ANCHORS.json, the output of `../shared/eval/anchors.py DIR KEY_ANCHORS.json`, adds the same
@@ -31,6 +33,7 @@ def main():
         res[f] = {"librosa": float(np.atleast_1d(tl)[0]), "essentia": float(te)}
         json.dump(res, open(cache, "w"), indent=1)
     agree = ok1 = ok2 = nulls = 0
+    agreed = {}
     for f in files:
         t = lm[f].get("tempo", {}).get("bpm")
         a, e = res[f]["librosa"], res[f]["essentia"]
@@ -39,6 +42,7 @@ def main():
         line = f"{f:32s} leitmotif {t if t is None else round(t, 1)!s:>6} librosa {a:6.1f} essentia {e:6.1f}"
         if both and a > 0:
             ref = (a + e) / 2
+            agreed[f] = {"bpm": ref}
             agree += 1
             x1 = t is not None and abs(t - ref) <= 0.04 * ref
             x2 = t is not None and any(abs(t - ref * m) <= 0.04 * ref * m for m in (1, 2, 3, 0.5, 1 / 3))
@@ -48,6 +52,14 @@ def main():
         print(line)
     print(f"{len(files)} tracks, {nulls} null tempos; librosa and Essentia agree on {agree}: "
           f"leitmotif agrees on {ok1} (ACC1), {ok2} within an octave/third (ACC2)")
+    out = os.environ.get("AGREEMENT_SET")
+    if out:
+        os.makedirs(out, exist_ok=True)
+        for f in agreed:
+            link = os.path.join(out, f)
+            if not os.path.lexists(link):
+                os.symlink(os.path.abspath(os.path.join(d, f)), link)
+        json.dump(agreed, open(os.path.join(out, "truth.json"), "w"), indent=1)
     if len(sys.argv) > 5:
         keys_of(files, lm, json.load(open(sys.argv[5])))
 

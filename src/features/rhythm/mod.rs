@@ -97,7 +97,7 @@ pub const SOUNDING_RMS: f32 = 1e-3;
 /// The mean spectral flatness the noise-like decision reads: over the **sounding** frames
 /// (RMS ≥ [`SOUNDING_RMS`]), or over all frames when none is. Digital silence has flatness 1
 /// (librosa's definition), so over all frames a song with a silent intro or tail would read as
-/// noise: Wesnoth's `sad.ogg`, 44 s with 3.4 s of digital silence, measures 0.075 over all
+/// noise: Wesnoth's `sad.ogg`, 44 s with ≈ 4 s of digital silence, measures 0.075 over all
 /// frames and 0.0001 over its sounding ones.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct NoiseFlatness {
