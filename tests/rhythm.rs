@@ -489,6 +489,36 @@ fn pitched_audio_without_a_clear_pulse_gets_a_low_confidence_tempo() {
     assert_eq!(r.tempo.confidence, 0.0);
 }
 
+/// An evenly accented pulse train faster than most beats (226 BPM clicks, all alike, as the
+/// eighths of an electronic track at 113): the accents cannot tell the 113 level from the 226
+/// one (every midpoint is a click), so the level blend leaves the choice to the prior, which
+/// reads 113 and keeps 226 among the candidates; the earlier demotion of a level with loud
+/// midpoints read 226 (HyperRogue's `hr3-caves` read 226 where librosa and Essentia agree on
+/// 113; docs/accuracy.md).
+#[test]
+fn evenly_accented_fast_pulse_reads_at_the_prior_s_octave() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("even.wav");
+    common::write_wav(&path, SR, 1, &click_track(226.0, 20.0));
+    let env = envelope_of(&path);
+    let r = rhythm::analyze(&env, SR, HOP);
+    let bpm = r.bpm.expect("a tempo") as f64;
+    assert!((bpm - 113.0).abs() < 0.02 * 113.0, "blend: {bpm}");
+    assert!(
+        r.candidates
+            .iter()
+            .any(|c| (c.0 as f64 / 226.0 - 1.0).abs() < 0.02),
+        "{:?}",
+        r.candidates
+    );
+    let mut demote = rhythm::Rhythm::new(rhythm::RhythmConfig {
+        level_blend: false,
+        ..Default::default()
+    });
+    let old = demote.analyze(&env, SR, HOP).bpm.expect("a tempo") as f64;
+    assert!((old - 226.0).abs() < 0.02 * 226.0, "demotion: {old}");
+}
+
 /// A level twice or three times faster than a click track has empty pulses: the pulse-fill
 /// term keeps slow click tracks at their own tempo, and the double stays a candidate.
 #[test]
