@@ -15,7 +15,8 @@
 //! of every ACC1 miss at the default setting, with the span ratios of the full and the
 //! low-register chroma at the truth's and the estimate's level; `--no-grid` skips the grid; `--all` prints every
 //! grid row (default: the best 40). `LM_NO_BLEND=1` makes the default setting (the `--verbose`
-//! one) use the level demotion instead of the blend.
+//! one) use the level demotion instead of the blend, `LM_LOW_SPAN=R` its low-register span ratio
+//! `R` (`inf`: off).
 use std::path::Path;
 
 use leitmotif::features::rhythm::harmony::ChromaRows;
@@ -161,6 +162,10 @@ fn main() {
     };
     let default = RhythmConfig {
         level_blend: std::env::var("LM_NO_BLEND").is_err(),
+        low_span_ratio: std::env::var("LM_LOW_SPAN")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(leitmotif::features::rhythm::harmony::LOW_SPAN_RATIO),
         ..RhythmConfig::default()
     };
     println!("default {:?}", score(&default, verbose));
