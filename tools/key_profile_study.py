@@ -3,13 +3,14 @@
 
 usage: key_profile_study.py SET_DIR... (each SET_DIR has truth.json, and SET_DIR.prof.json was
 written by `cargo run --release --example key_eval -- SET_DIR OUT.json --profiles SET_DIR.prof.json`)
+env FIELD=chroma_mean correlates the mean chroma_stft instead of the HPCP (fifth session).
 
 Correlates each track's HPCP (leitmotif's own, without the bass cue) with published major/minor
 profiles rotated to every tonic (Krumhansl–Schmuckler) and prints the MIREX score per set and
 profile. Profile values as distributed with music21 (music21.analysis.discrete): Aarden–Essen,
 Bellman–Budge, Krumhansl–Kessler, Temperley–Kostka–Payne, Temperley (1999), Sapp's simple weights.
 """
-import json, sys
+import json, os, sys
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def main():
             s = s.rstrip("/")
             truth = json.load(open(f"{s}/truth.json"))
             prof = json.load(open(f"{s}.prof.json"))
-            scores = [mirex((t["key"], t["mode"]), estimate(np.array(prof[f]["hpcp"], float), name))
+            scores = [mirex((t["key"], t["mode"]), estimate(np.array(prof[f][os.environ.get("FIELD", "hpcp")], float), name))
                       for f, t in truth.items() if f in prof]
             row.append(sum(scores) / len(scores))
         print(name.ljust(24) + "".join(f"{v:16.3f}" for v in row))
