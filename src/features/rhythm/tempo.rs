@@ -545,8 +545,9 @@ pub fn estimate(
         let m_eff = if 2.0 * p.bpm <= max_bpm { m } else { 0.0 };
         let excess = ((m_eff.max(m3) - theta) / (1.0 - theta)).clamp(0.0, 1.0);
         let level = (1.0 - excess).powf(params.level_exponent);
-        // level blend: the salience of a level whose subdivisions are as accented as its
-        // pulses moves toward that of the subdivision level, so that the prior decides
+        // level blend: a level whose midpoints are as accented as its pulses has its comb
+        // salience capped at its double's (in proportion to the excess), so that the prior
+        // decides between the two; strong thirds (a triple bar) keep the demotion
         let own = p.salience.max(0.0);
         let (salience, level) = if params.level_blend && m_eff >= m3 {
             let s_fast = sal_at(2.0 * p.bpm).max(0.0); // 2× is admissible when m_eff > 0
