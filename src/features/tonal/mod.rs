@@ -41,7 +41,8 @@
 //!   length (or larger) for exact parity at the cost of the memory.
 //!
 //! The key profiles are accumulated at 10-cent resolution and folded to 12 classes at the end
-//! with the tuning, so they keep no audio either. Per-frame memory is the 12-float chroma row.
+//! with the tuning, so they keep no audio either. Per-frame memory is two 12-float rows: the chroma and the
+//! low-register chroma the tempo reads ([`TonalResult::low_chroma`]).
 //!
 //! # Allocation
 //! [`TonalAnalyzer::new`] plans the HPCP FFT and its buffers. Per frame, nothing is allocated
