@@ -262,12 +262,8 @@ impl FeatureExtractor {
                 mel: mel_rows,
                 mfcc: mfcc_rows,
                 onset_strength: onset_env,
-                chroma: tonal.chroma.iter().flat_map(|r| r.iter().copied()).collect(),
-                low_chroma: tonal
-                    .low_chroma
-                    .iter()
-                    .flat_map(|r| r.iter().copied())
-                    .collect(),
+                chroma: tonal.chroma.as_flattened().to_vec(),
+                low_chroma: tonal.low_chroma.as_flattened().to_vec(),
                 times: (0..n)
                     .map(|t| (t * self.hop) as f32 / self.sr as f32)
                     .collect(),

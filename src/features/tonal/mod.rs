@@ -228,9 +228,7 @@ impl TonalAnalyzer {
     /// bin while the tuning is open; `magnitude` is not read once the tuning is fixed).
     pub fn frame_with_magnitude(&mut self, power: &[f32], magnitude: &[f32]) {
         if let Some(fb) = &self.fb {
-            self.chroma.push(fb.apply(power));
-            self.low_chroma
-                .push(fb.apply(&power[..self.low_bins.min(power.len())]));
+            push_chroma(fb, power, self.low_bins, &mut self.chroma, &mut self.low_chroma);
             return;
         }
         self.cands.push_frame(power);
@@ -254,8 +252,7 @@ impl TonalAnalyzer {
         let t = self.cands.estimate();
         let fb = ChromaFilterbank::new(self.sr, self.n_fft, t);
         for row in self.pending.chunks_exact(self.n_bins) {
-            self.chroma.push(fb.apply(row));
-            self.low_chroma.push(fb.apply(&row[..self.low_bins.min(row.len())]));
+            push_chroma(&fb, row, self.low_bins, &mut self.chroma, &mut self.low_chroma);
         }
         self.pending.clear();
         self.pending_frames = 0;
@@ -375,6 +372,18 @@ impl TonalAnalyzer {
             key,
         }
     }
+}
+
+/// Appends one power frame's chroma row and its low-register row (the first `low_bins` bins).
+fn push_chroma(
+    fb: &ChromaFilterbank,
+    power: &[f32],
+    low_bins: usize,
+    chroma: &mut Vec<[f32; 12]>,
+    low_chroma: &mut Vec<[f32; 12]>,
+) {
+    chroma.push(fb.apply(power));
+    low_chroma.push(fb.apply(&power[..low_bins.min(power.len())]));
 }
 
 fn unit_max(x: &[f64; 12]) -> [f32; 12] {
