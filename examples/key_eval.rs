@@ -11,9 +11,11 @@
 //!
 //! Environment variables override the defaults, for the ablations in `docs/accuracy.md`:
 //! `LM_PROFILE` (`krumhansl`, `temperley`, `aarden`), `LM_OPEN_W` (opening weight), `LM_BASS_W`
-//! (bass-profile weight), `LM_DOM_W` (dominant-seventh weight), `LM_BASS_MARGIN` (score margin
-//! below which the bass counts), `LM_HARM` (harmonics), `LM_POW` (peak weight exponent),
-//! `LM_HOP` (HPCP hop), `LM_RECORD` (also write every HPCP frame to the `--profiles` file).
+//! (bass-profile weight), `LM_DOM_W` (dominant-seventh weight), `LM_MIN_W` (harmonic-minor
+//! weight), `LM_BASS_MARGIN` (score margin below which the bass counts), `LM_HARM`
+//! (harmonics), `LM_POW` (peak weight exponent), `LM_HOP` (HPCP hop), `LM_RECORD` (also write
+//! every HPCP frame to the `--profiles` file). `LM_MIN_WS=w1,w2,…` also writes
+//! `OUT.minw{w}.json`, the estimates with each harmonic-minor weight, from one analysis.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +47,9 @@ impl FrameSink for Sink {
                 }
                 if let Some(w) = std::env::var("LM_DOM_W").ok().and_then(|v| v.parse().ok()) {
                     cfg.dominant_weight = w;
+                }
+                if let Some(w) = std::env::var("LM_MIN_W").ok().and_then(|v| v.parse().ok()) {
+                    cfg.minor_weight = w;
                 }
                 if let Some(w) = std::env::var("LM_BASS_W").ok().and_then(|v| v.parse().ok()) {
                     cfg.bass_weight = w;
@@ -148,6 +153,7 @@ fn main() {
         spent: Duration::ZERO,
     };
     let mut est = BTreeMap::new();
+    let mut sweep: BTreeMap<String, BTreeMap<String, serde_json::Value>> = BTreeMap::new();
     let mut prof = BTreeMap::new();
     let (mut wall, mut tonal_t, mut audio_s) = (Duration::ZERO, Duration::ZERO, 0.0);
     let mut errors = 0;
@@ -177,6 +183,15 @@ fn main() {
         };
         wall += t0.elapsed();
         tonal_t += sink.spent;
+        if let (Ok(ws), Some(a)) = (std::env::var("LM_MIN_WS"), sink.tonal.as_ref()) {
+            for w in ws.split(',').filter_map(|w| w.parse::<f64>().ok()) {
+                let k = a.debug_key_with_minor_weight(r.tuning_cents as f64, w);
+                sweep.entry(format!("{w}")).or_default().insert(
+                    name.clone(),
+                    serde_json::json!({"leitmotif": {"key": k.tonic, "mode": k.mode}}),
+                );
+            }
+        }
         est.insert(
             name.clone(),
             serde_json::json!({"leitmotif": {"key": r.key.tonic, "mode": r.key.mode, "confidence": r.key.confidence,
@@ -196,6 +211,11 @@ fn main() {
         }
     };
     write(&out, &serde_json::to_value(&est).unwrap_or_default());
+    // `LM_MIN_WS=w1,w2,…`: OUT.minw{w}.json, the estimates with each harmonic-minor weight
+    for (w, e) in &sweep {
+        let p = out.with_extension(format!("minw{w}.json"));
+        write(&p, &serde_json::to_value(e).unwrap_or_default());
+    }
     if let Some(p) = profiles {
         write(&p, &serde_json::to_value(&prof).unwrap_or_default());
     }

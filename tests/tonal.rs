@@ -652,6 +652,32 @@ fn dominant_seventh_separates_relative_keys() {
     assert_eq!(key_with(0.0), (Some("G"), Some("minor")));
 }
 
+/// Parallel keys told apart by the harmonic-minor cue: MMA's Strut2Sus groove in C minor
+/// cycling i–i–iv–V7 (Cm Cm Fm G7), whose sustained voicings lean to C major. Through the CLI it
+/// reads C minor; with the cue off (`minor_weight` 0) it reads C major, so the test fails if
+/// the cue stops working.
+#[test]
+fn harmonic_minor_cue_separates_parallel_keys() {
+    let r = cli_record("strut_c_minor.ogg");
+    assert_eq!(
+        (key_of(&r).0, key_of(&r).1),
+        (Some("C"), Some("minor")),
+        "{}",
+        r["key"]
+    );
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/accuracy/strut_c_minor.ogg");
+    let key_with = |minor_weight: f64| {
+        let config = TonalConfig {
+            minor_weight,
+            ..TonalConfig::default()
+        };
+        let key = tonal_of(&path, config).key;
+        (key.tonic, key.mode)
+    };
+    assert_eq!(key_with(0.0), (Some("C"), Some("major")));
+}
+
 /// Silence and pink noise: no key (null, confidence 0, no candidates) and a finite vector.
 #[test]
 fn silence_and_noise_have_no_key() {

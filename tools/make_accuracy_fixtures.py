@@ -24,7 +24,14 @@ mono, 22050 Hz, Ogg Vorbis (quality 1) or FLAC, 12-30 s, so the set stays around
 - swing_g_minor_from_vi.ogg: the same groove in G minor, bars cycling VI-III-iv-V7 (Eb Bb Cm D7),
   the pitch set of Bb major; the D7 says G. Truth: G minor.
 
-Needs mma (apt) for the two swing fixtures. Files that exist are kept: delete one to render it
+- strut_c_minor.ogg: MMA's Strut2Sus groove at 102.4 BPM in C minor, bars cycling i-i-iv-V7
+  (Cm Cm Fm G7; the progression of the seventh session's TUNING groove v036, seed 11): the
+  sustained voicings lean to C major; the C minor triad and the G major dominant both sounding
+  say C minor (the harmonic-minor cue of features/tonal/key.rs). MMA renders differ: of 8 renders
+  5 read C major without the cue and all 8 C minor with it; the committed one reads C major
+  without it. Truth: C minor.
+
+Needs mma (apt) for the three MMA fixtures. Files that exist are kept: delete one to render it
 again (renders are not bit-reproducible).
 """
 import json, os, subprocess, tempfile
@@ -162,6 +169,9 @@ def main():
     if todo("swing_g_minor_from_vi.ogg"):
         mma_render(mma_groove("EasySwing", 120, ["Eb", "Bb", "Cm", "D7"]), f"{OUT}/swing_g_minor_from_vi.ogg", 24)
     truth["swing_g_minor_from_vi.ogg"] = {"bpm": 120.0, "key": "G", "mode": "minor"}
+    if todo("strut_c_minor.ogg"):
+        mma_render(mma_groove("Strut2Sus", 102.4, ["Cm", "Cm", "Fm", "G7"], bars=24), f"{OUT}/strut_c_minor.ogg", 24)
+    truth["strut_c_minor.ogg"] = {"bpm": 102.4, "key": "C", "mode": "minor"}
     if todo("silence.flac"):
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono",
                         "-t", "12", "-c:a", "flac", f"{OUT}/silence.flac"], check=True)

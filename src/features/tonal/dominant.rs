@@ -27,6 +27,16 @@
 //!
 //! The key score adds `W · d(k)` to both modes of tonic `k` (see [`super::key`]).
 //!
+//! **Harmonic-minor evidence.** The same labels also count the minor and the major *triads*
+//! per root. A minor key raises its leading tone in the dominant (harmonic minor: G B D in
+//! C minor, whose natural scale has B♭), so a minor triad on `k` together with a major triad
+//! on `k + 7` is the tonic and dominant of `k` minor; the parallel major has no minor tonic
+//! triad, the relative major (E♭ for C minor) and the subdominant minor (F minor) have no
+//! G major triad. `h(k) = min(#minor triads on k, #major triads on k + 7) / T`
+//! ([`DominantCounter::minor_evidence`]); the key score adds `W_m · g(k) · h(k)` to the minor
+//! key of tonic `k` only (`g` a leading-tone gate, see [`super::key`]) (the major triad on the fifth is the dominant of the major key too, but the
+//! major tonic's triad is its own tonic chord, which would count for its subdominant minor).
+//!
 //! # Streaming and tuning
 //! The tuning is known only at the end of the track, so the frames are folded for all eleven
 //! 10-cent tuning classes at once. The 12-bin fold of a 10-cent-resolution profile changes only
@@ -53,6 +63,10 @@ pub const QUALITIES: [(&str, &[usize]); 6] = [
 
 /// Index of the dominant seventh in [`QUALITIES`].
 pub const DOMINANT_QUALITY: usize = 2;
+/// Index of the major triad in [`QUALITIES`].
+pub const MAJOR_QUALITY: usize = 0;
+/// Index of the minor triad in [`QUALITIES`].
+pub const MINOR_QUALITY: usize = 1;
 
 /// 10-cent bins per semitone.
 const BINS_PER_SEMITONE: usize = RES / 12;
@@ -83,6 +97,10 @@ struct Labeller {
     ring: [[f32; 12]; SMOOTHING_FRAMES],
     /// Dominant-seventh frames per tonic.
     counts: [u32; 12],
+    /// Major-triad frames per root.
+    major: [u32; 12],
+    /// Minor-triad frames per root.
+    minor: [u32; 12],
 }
 
 impl Labeller {
@@ -99,6 +117,8 @@ impl Labeller {
             start,
             ring: [[0.0; 12]; SMOOTHING_FRAMES],
             counts: [0; 12],
+            major: [0; 12],
+            minor: [0; 12],
         }
     }
 }
@@ -134,6 +154,8 @@ impl DominantCounter {
         for l in &mut self.labellers {
             l.ring = [[0.0; 12]; SMOOTHING_FRAMES];
             l.counts = [0; 12];
+            l.major = [0; 12];
+            l.minor = [0; 12];
         }
         self.slot = 0;
         self.frames = 0;
@@ -158,8 +180,11 @@ impl DominantCounter {
                     *s += v;
                 }
             }
-            if let Some((DOMINANT_QUALITY, root)) = label(&sum) {
-                l.counts[(root + 5) % 12] += 1;
+            match label(&sum) {
+                Some((DOMINANT_QUALITY, root)) => l.counts[(root + 5) % 12] += 1,
+                Some((MAJOR_QUALITY, root)) => l.major[root] += 1,
+                Some((MINOR_QUALITY, root)) => l.minor[root] += 1,
+                _ => {}
             }
         }
         self.slot = (slot + 1) % SMOOTHING_FRAMES;
@@ -177,18 +202,35 @@ impl DominantCounter {
         if self.frames == 0 {
             return [0.0; 12];
         }
+        self.labeller(cents)
+            .counts
+            .map(|c| c as f64 / self.frames as f64)
+    }
+
+    /// `h(k)`, the harmonic-minor evidence of tonic `k`: `min(share of minor-triad frames on
+    /// k, share of major-triad frames on k + 7)` — the minor tonic and its major dominant
+    /// (raised leading tone) both sounding; all zeros before any frame.
+    pub fn minor_evidence(&self, cents: f64) -> [f64; 12] {
+        if self.frames == 0 {
+            return [0.0; 12];
+        }
+        let l = self.labeller(cents);
+        let n = self.frames as f64;
+        std::array::from_fn(|k| (l.minor[k].min(l.major[(k + 7) % 12])) as f64 / n)
+    }
+
+    /// The labeller of the track's tuning `cents`.
+    fn labeller(&self, cents: f64) -> &Labeller {
         // the labeller whose fold equals the fold at `cents` (one always does for a tuning in
         // [−50, 50) cents, the range of `super::tuning`); else the nearest representative
         let map = fold_map(if cents.is_finite() { cents } else { 0.0 });
-        let l = self
-            .labellers
+        self.labellers
             .iter()
             .find(|l| l.map == map)
             .unwrap_or_else(|| {
                 let i = ((cents + 60.0) / 10.0).floor().clamp(0.0, (CLASSES - 1) as f64);
                 &self.labellers[if i.is_finite() { i as usize } else { CLASSES / 2 }]
-            });
-        l.counts.map(|c| c as f64 / self.frames as f64)
+            })
     }
 }
 
@@ -283,6 +325,35 @@ mod tests {
             assert_eq!(c.frames(), 40);
             c.reset();
             assert_eq!(c.evidence(cents), [0.0; 12]);
+        }
+    }
+
+    #[test]
+    fn harmonic_minor_evidence_needs_the_minor_tonic_and_the_major_dominant() {
+        for cents in [-30.0, 0.0, 21.0] {
+            let mut c = DominantCounter::new();
+            // 20 frames of C minor, 10 of G major, 10 of Eb major (C minor's relative major)
+            for _ in 0..20 {
+                c.push(&frame(&[0, 3, 7], cents));
+            }
+            for _ in 0..10 {
+                c.push(&frame(&[7, 11, 2], cents));
+            }
+            for _ in 0..10 {
+                c.push(&frame(&[3, 7, 10], cents));
+            }
+            let h = c.minor_evidence(cents);
+            // G major is labelled from its third frame on (the ring still holds C minor before)
+            assert!(h[0] >= 0.15 && h[0] <= 0.25, "{cents}: {h:?}");
+            for (k, v) in h.iter().enumerate() {
+                if k != 0 {
+                    assert_eq!(*v, 0.0, "{cents}: tonic {k}: {h:?}");
+                }
+            }
+            // no dominant seventh sounded
+            assert_eq!(c.evidence(cents), [0.0; 12]);
+            c.reset();
+            assert_eq!(c.minor_evidence(cents), [0.0; 12]);
         }
     }
 

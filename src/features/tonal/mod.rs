@@ -110,6 +110,9 @@ pub struct TonalConfig {
     /// Weight `W` of the dominant-seventh evidence in the key score
     /// ([`key::DOMINANT_WEIGHT`]; 0 disables it; see [`dominant`]).
     pub dominant_weight: f64,
+    /// Weight of the harmonic-minor evidence on the minor keys ([`key::MINOR_DOMINANT_WEIGHT`];
+    /// 0 disables it; see [`dominant`]).
+    pub minor_weight: f64,
 }
 
 impl Default for TonalConfig {
@@ -122,6 +125,7 @@ impl Default for TonalConfig {
             bass_weight: key::BASS_WEIGHT,
             bass_margin: key::BASS_MARGIN,
             dominant_weight: key::DOMINANT_WEIGHT,
+            minor_weight: key::MINOR_DOMINANT_WEIGHT,
         }
     }
 }
@@ -156,6 +160,7 @@ pub struct TonalAnalyzer {
     bass_weight: f64,
     bass_margin: f64,
     dominant_weight: f64,
+    minor_weight: f64,
 }
 
 impl TonalAnalyzer {
@@ -194,6 +199,7 @@ impl TonalAnalyzer {
             bass_weight: config.bass_weight,
             bass_margin: config.bass_margin,
             dominant_weight: config.dominant_weight,
+            minor_weight: config.minor_weight,
         }
     }
 
@@ -286,6 +292,40 @@ impl TonalAnalyzer {
         self.hpcp.push(samples);
     }
 
+    /// The key of the track so far at tuning `cents`, with harmonic-minor weight `minor_weight`.
+    fn key_with(&self, cents: f64, min_tonalness: f64, minor_weight: f64) -> key::Key {
+        let pcp = hpcp::fold(&self.hpcp.profile, cents);
+        let opening = hpcp::fold(&self.hpcp.opening, cents);
+        let bass = hpcp::fold(&self.hpcp.bass, cents);
+        let cue = key::BassCue {
+            profile: bass,
+            weight: self.bass_weight,
+            margin: self.bass_margin,
+        };
+        let dominant = key::DominantCue {
+            evidence: self.hpcp.dominant.evidence(cents),
+            weight: self.dominant_weight,
+            minor_evidence: self.hpcp.dominant.minor_evidence(cents),
+            minor_weight,
+        };
+        key::estimate_with_cues(
+            &pcp,
+            &opening,
+            self.opening_weight,
+            &cue,
+            &dominant,
+            self.key_profile,
+            min_tonalness,
+        )
+    }
+
+    /// Study hook: the key of the finished track with another harmonic-minor weight
+    /// (`examples/key_eval.rs`).
+    #[doc(hidden)]
+    pub fn debug_key_with_minor_weight(&self, cents: f64, minor_weight: f64) -> key::Key {
+        self.key_with(cents, key::MIN_TONALNESS, minor_weight)
+    }
+
     /// Ends the track and returns the result.
     pub fn finish(&mut self) -> TonalResult {
         self.finish_with_threshold(key::MIN_TONALNESS)
@@ -340,26 +380,7 @@ impl TonalAnalyzer {
             }
         });
         let pcp = hpcp::fold(&self.hpcp.profile, cents);
-        let opening = hpcp::fold(&self.hpcp.opening, cents);
-        let bass = hpcp::fold(&self.hpcp.bass, cents);
-        let cue = key::BassCue {
-            profile: bass,
-            weight: self.bass_weight,
-            margin: self.bass_margin,
-        };
-        let dominant = key::DominantCue {
-            evidence: self.hpcp.dominant.evidence(cents),
-            weight: self.dominant_weight,
-        };
-        let key = key::estimate_with_cues(
-            &pcp,
-            &opening,
-            self.opening_weight,
-            &cue,
-            &dominant,
-            self.key_profile,
-            min_tonalness,
-        );
+        let key = self.key_with(cents, min_tonalness, self.minor_weight);
         TonalResult {
             tuning_cents: cents as f32,
             chroma_tuning_cents: chroma_cents as f32,
