@@ -41,7 +41,9 @@
 //! D minor). On the TUNING sets (MIREX, chorales / grooves seed 11 / grooves seed 14 /
 //! synthetic) it moved 0.988 / 0.943 / 0.912 / 0.897 to 0.988 / 0.951 / 0.912 / 0.915, the
 //! same for `W_m` from 0.75 to 3 (ungated, 3 lost a file on each grooves set and `song1` read
-//! D minor from 0.75). docs/accuracy.md has the REPORT figures.
+//! D minor from 0.75). `W_m` = 1 is the largest weight of that plateau at which every bundled
+//! sample and key fixture keeps its key (gated, `song1` reads D minor from 1.5).
+//! docs/accuracy.md has the REPORT figures.
 //!
 //! The [`N_CANDIDATES`] best keys are reported with their scores `S = r + W·d + W_m·g·h` (the estimate
 //! first, then the runners-up), and tonics are spelled as musicians spell the key, with the fewest
