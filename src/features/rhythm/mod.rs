@@ -221,6 +221,10 @@ impl Rhythm {
     ///   weak to stand out from noise (a rubato orchestral piece, a short sting): the
     ///   strongest candidate, with its low confidence. Noise-like audio without a significant
     ///   periodicity gets none, as in [`Rhythm::analyze`].
+    ///
+    /// Never inlined (called once per track), so that an instruction profile can attribute
+    /// the rhythm stage's cost to it (tools/tempo_key_cost.sh).
+    #[inline(never)]
     pub fn analyze_hinted(
         &mut self,
         onset_env: &[f32],
