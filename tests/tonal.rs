@@ -635,21 +635,29 @@ fn dominant_seventh_separates_relative_keys() {
         assert_eq!((key_of(&r).0, key_of(&r).1), key, "{name}: {}", r["key"]);
     }
 
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/accuracy/swing_bb_major_from_vi.ogg");
     let key_with = |dominant_weight: f64| {
-        let config = TonalConfig {
-            dominant_weight,
-            ..TonalConfig::default()
-        };
-        let key = tonal_of(&path, config).key;
-        (key.tonic, key.mode)
+        fixture_key(
+            "swing_bb_major_from_vi.ogg",
+            TonalConfig {
+                dominant_weight,
+                ..TonalConfig::default()
+            },
+        )
     };
     assert_eq!(
         key_with(TonalConfig::default().dominant_weight),
         (Some("Bb"), Some("major"))
     );
     assert_eq!(key_with(0.0), (Some("G"), Some("minor")));
+}
+
+/// Tonic and mode of an accuracy fixture analysed with `config`.
+fn fixture_key(name: &str, config: TonalConfig) -> (Option<&'static str>, Option<&'static str>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/accuracy")
+        .join(name);
+    let key = tonal_of(&path, config).key;
+    (key.tonic, key.mode)
 }
 
 /// Parallel keys told apart by the harmonic-minor cue: MMA's Strut2Sus groove in C minor
@@ -665,17 +673,14 @@ fn harmonic_minor_cue_separates_parallel_keys() {
         "{}",
         r["key"]
     );
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/accuracy/strut_c_minor.ogg");
-    let key_with = |minor_weight: f64| {
-        let config = TonalConfig {
-            minor_weight,
-            ..TonalConfig::default()
-        };
-        let key = tonal_of(&path, config).key;
-        (key.tonic, key.mode)
+    let off = TonalConfig {
+        minor_weight: 0.0,
+        ..TonalConfig::default()
     };
-    assert_eq!(key_with(0.0), (Some("C"), Some("major")));
+    assert_eq!(
+        fixture_key("strut_c_minor.ogg", off),
+        (Some("C"), Some("major"))
+    );
 }
 
 /// Silence and pink noise: no key (null, confidence 0, no candidates) and a finite vector.
