@@ -13,6 +13,7 @@
 #        (numba 0.68.1 with llvmlite 0.50, the newest on 2026-12-02, segfaults in librosa's
 #        piptrack gufunc, i.e. in chroma_stft and estimate_tuning; 0.61.2 does not)
 # usage: tools/render_eval_sets.sh [EVAL_DIR] [N] [NT] [NR]   (run from the repository root)
+# env JOBS: sets rendered at once (default: the number of cores; each render is one process)
 set -euo pipefail
 EVAL=${1:-/tmp/lm-eval}
 N=${2:-40}
@@ -21,15 +22,24 @@ NR=${4:-100}
 PY=${PY:-/tmp/evalenv/bin/python}
 SHARED=${SHARED:-../shared/eval}
 mkdir -p "$EVAL"
-for seed_set in "11 tune" "12 report"; do
-  set -- $seed_set
-  seed=$1; name=$2
-  ng=$N; [ "$name" = tune ] && ng=$NT
-  [ -f "$EVAL/grooves-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-$name" "$ng" "$seed"
-  [ -f "$EVAL/key-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" key "$EVAL/key-$name" "$N" "$seed"
-  [ -f "$EVAL/synth-$name/truth.json" ] || nice -n 10 "$PY" "$SHARED/synth_corpus.py" "$EVAL/synth-$name" "$N" "$seed"
-done
-[ -f "$EVAL/grooves-report13/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-report13" "$NR" 13
-[ -f "$EVAL/grooves-tune14/truth.json" ] || nice -n 10 "$PY" "$SHARED/real_dev_corpus.py" grooves "$EVAL/grooves-tune14" "$NT" 14
-# string-quartet movements (Haydn, Mozart, Beethoven; REPORT only, fourth session)
-[ -f "$EVAL/quartets-report/truth.json" ] || nice -n 10 "$PY" tools/render_quartets.py "$EVAL/quartets-report"
+JOBS=${JOBS:-$(nproc)}
+# one line per set: its directory, then the command that renders it (sets with a truth.json are
+# kept); the sets render JOBS at a time, each in its own directory, each logged to DIR.log
+jobs_list() {
+  for seed_set in "11 tune" "12 report"; do
+    set -- $seed_set
+    local seed=$1 name=$2 ng=$N
+    [ "$name" = tune ] && ng=$NT
+    echo "grooves-$name $SHARED/real_dev_corpus.py grooves $EVAL/grooves-$name $ng $seed"
+    echo "key-$name $SHARED/real_dev_corpus.py key $EVAL/key-$name $N $seed"
+    echo "synth-$name $SHARED/synth_corpus.py $EVAL/synth-$name $N $seed"
+  done
+  echo "grooves-report13 $SHARED/real_dev_corpus.py grooves $EVAL/grooves-report13 $NR 13"
+  echo "grooves-tune14 $SHARED/real_dev_corpus.py grooves $EVAL/grooves-tune14 $NT 14"
+  # string-quartet movements (Haydn, Mozart, Beethoven; REPORT only, fourth session)
+  echo "quartets-report tools/render_quartets.py $EVAL/quartets-report"
+}
+export EVAL PY
+jobs_list | while read -r dir cmd; do
+  [ -f "$EVAL/$dir/truth.json" ] || echo "$dir $cmd"
+done | xargs -r -P "$JOBS" -L 1 bash -c 'dir=$0; nice -n 10 "$PY" "$@" > "$EVAL/$dir.log" 2>&1 || { echo "$dir: failed, see $EVAL/$dir.log" >&2; exit 255; }'
