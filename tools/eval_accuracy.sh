@@ -16,16 +16,23 @@ PY=${PY:-/tmp/evalenv/bin/python}
 SHARED=${SHARED:-../shared/eval}
 tools/render_eval_sets.sh "$EVAL"
 cargo build --release --bin leitmotif
+# librosa and Essentia on the REPORT sets first, JOBS at a time (default: the number of cores;
+# kept between runs: delete a set's .anchors.json / .beats.json to redo it)
+if [[ -z ${SKIP_ANCHORS:-} ]]; then
+  export EVAL PY SHARED
+  for set in grooves-report grooves-report13 key-report synth-report quartets-report; do
+    [[ -f $EVAL/$set.anchors.json ]] || echo "anchors $set"
+    [[ $set == key-* || $set == quartets-* || -f $EVAL/$set.beats.json ]] || echo "beats $set"
+  done | xargs -r -P "${JOBS:-$(nproc)}" -L 1 bash -c '
+    d="$EVAL/$1"
+    if [[ $0 == anchors ]]; then nice -n 10 "$PY" "$SHARED/anchors.py" "$d" "$EVAL/$1.anchors.json" > /dev/null
+    else nice -n 10 "$PY" tools/anchor_beats.py "$d" "$EVAL/$1.beats.json"; fi || exit 255'
+fi
 for set in grooves-tune grooves-tune14 key-tune synth-tune grooves-report grooves-report13 key-report synth-report quartets-report; do
   d="$EVAL/$set"
   rm -f "$EVAL/$set.jsonl"
   target/release/leitmotif extract "$d" -o "$EVAL/$set.jsonl" -q -j 1
   anchors="$EVAL/$set.anchors.json"; beats="$EVAL/$set.beats.json"
-  # librosa and Essentia on the REPORT sets (kept between runs: delete the files to redo them)
-  if [[ $set == *-report* && -z ${SKIP_ANCHORS:-} ]]; then
-    [[ -f $anchors ]] || nice -n 10 "$PY" "$SHARED/anchors.py" "$d" "$anchors" > /dev/null
-    [[ $set == key-* || $set == quartets-* || -f $beats ]] || nice -n 10 "$PY" tools/anchor_beats.py "$d" "$beats"
-  fi
   echo "== $set"
   "$PY" tools/accuracy_report.py "$d" "$EVAL/$set.jsonl" "$EVAL/$set.estimates.json" "$anchors" "$beats" | grep -v '^[a-z]*[0-9]*\.[a-z0-9]*:' || true
   "$PY" "$SHARED/score.py" "$d/truth.json" "$EVAL/$set.estimates.json"
