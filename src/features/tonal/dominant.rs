@@ -34,8 +34,9 @@
 //! triad, the relative major (E♭ for C minor) and the subdominant minor (F minor) have no
 //! G major triad. `h(k) = min(#minor triads on k, #major triads on k + 7) / T`
 //! ([`DominantCounter::minor_evidence`]); the key score adds `W_m · g(k) · h(k)` to the minor
-//! key of tonic `k` only (`g` a leading-tone gate, see [`super::key`]) (the major triad on the fifth is the dominant of the major key too, but the
-//! major tonic's triad is its own tonic chord, which would count for its subdominant minor).
+//! key of tonic `k` only, `g` a leading-tone gate (see [`super::key`]). The major triad on the
+//! fifth is the dominant of the major key too, but there the major tonic triad would also count
+//! for the subdominant, whose dominant it is.
 //!
 //! # Streaming and tuning
 //! The tuning is known only at the end of the track, so the frames are folded for all eleven

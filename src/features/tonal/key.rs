@@ -45,9 +45,9 @@
 //! sample and key fixture keeps its key (gated, `song1` reads D minor from 1.5).
 //! docs/accuracy.md has the REPORT figures.
 //!
-//! The [`N_CANDIDATES`] best keys are reported with their scores `S = r + W·d + W_m·g·h` (the estimate
-//! first, then the runners-up), and tonics are spelled as musicians spell the key, with the fewest
-//! accidentals ([`MAJOR_NAMES`], [`MINOR_NAMES`]: `Eb major`, `Bb minor`, `F# major`,
+//! The [`N_CANDIDATES`] best keys are reported with their scores `S = r + W·d + W_m·g·h` (the
+//! estimate first, then the runners-up), and tonics are spelled as musicians spell the key, with
+//! the fewest accidentals ([`MAJOR_NAMES`], [`MINOR_NAMES`]: `Eb major`, `Bb minor`, `F# major`,
 //! `C# minor`).
 //!
 //! An optional **opening cue** ([`estimate_with_opening`], `TonalConfig::opening_weight`, default

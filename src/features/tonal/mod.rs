@@ -292,9 +292,15 @@ impl TonalAnalyzer {
         self.hpcp.push(samples);
     }
 
-    /// The key of the track so far at tuning `cents`, with harmonic-minor weight `minor_weight`.
-    fn key_with(&self, cents: f64, min_tonalness: f64, minor_weight: f64) -> key::Key {
-        let pcp = hpcp::fold(&self.hpcp.profile, cents);
+    /// The key of the track so far, `pcp` its profile folded at tuning `cents`, with
+    /// harmonic-minor weight `minor_weight`.
+    fn key_with(
+        &self,
+        pcp: &[f64; 12],
+        cents: f64,
+        min_tonalness: f64,
+        minor_weight: f64,
+    ) -> key::Key {
         let opening = hpcp::fold(&self.hpcp.opening, cents);
         let bass = hpcp::fold(&self.hpcp.bass, cents);
         let cue = key::BassCue {
@@ -309,7 +315,7 @@ impl TonalAnalyzer {
             minor_weight,
         };
         key::estimate_with_cues(
-            &pcp,
+            pcp,
             &opening,
             self.opening_weight,
             &cue,
@@ -323,7 +329,8 @@ impl TonalAnalyzer {
     /// (`examples/key_eval.rs`).
     #[doc(hidden)]
     pub fn debug_key_with_minor_weight(&self, cents: f64, minor_weight: f64) -> key::Key {
-        self.key_with(cents, key::MIN_TONALNESS, minor_weight)
+        let pcp = hpcp::fold(&self.hpcp.profile, cents);
+        self.key_with(&pcp, cents, key::MIN_TONALNESS, minor_weight)
     }
 
     /// Ends the track and returns the result.
@@ -380,7 +387,7 @@ impl TonalAnalyzer {
             }
         });
         let pcp = hpcp::fold(&self.hpcp.profile, cents);
-        let key = self.key_with(cents, min_tonalness, self.minor_weight);
+        let key = self.key_with(&pcp, cents, min_tonalness, self.minor_weight);
         TonalResult {
             tuning_cents: cents as f32,
             chroma_tuning_cents: chroma_cents as f32,
