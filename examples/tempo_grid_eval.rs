@@ -8,7 +8,7 @@
 //! for each setting, best mean ACC1 first.
 //! Used on the TUNING sets only (tools/eval_accuracy.sh; docs/accuracy.md).
 //!
-//! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose] [--no-grid] [--all] [--wide]
+//! usage: cargo run --release --example tempo_grid_eval -- SET_DIR... [--verbose] [--no-grid] [--all] [--wide] [--dump OUT.jsonl]
 //!
 //! `SET_DIR/truth.json` holds the tempo truth (`{"file": {"bpm": 120.0, ...}}`, the format of
 //! `../shared/eval/real_dev_corpus.py` and `synth_corpus.py`). `--verbose` prints the comb peaks
@@ -16,7 +16,8 @@
 //! low-register chroma at the truth's and the estimate's level; `--no-grid` skips the grid; `--all` prints every
 //! grid row (default: the best 40). `LM_NO_BLEND=1` makes the default setting (the `--verbose`
 //! one) use the level demotion instead of the blend, `LM_LOW_SPAN=R` its low-register span ratio
-//! `R` (`inf`: off).
+//! `R` (`inf`: off). `--dump OUT.jsonl` writes, per track, every examined comb peak with the
+//! quantities an octave decision can use (tools/octave_model_study.py reads it).
 use std::path::Path;
 
 use leitmotif::features::rhythm::harmony::ChromaRows;
@@ -47,7 +48,12 @@ fn main() {
         bool,
     );
     let mut data: Vec<Track> = Vec::new();
-    for dir in args.iter().filter(|a| !a.starts_with("--")) {
+    let dump_at = args.iter().position(|a| a == "--dump").map(|i| i + 1);
+    for (_, dir) in args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && Some(*i) != dump_at)
+    {
         let dir = Path::new(dir);
         let truth: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join("truth.json")).expect("read truth.json"),
@@ -169,6 +175,60 @@ fn main() {
         ..RhythmConfig::default()
     };
     println!("default {:?}", score(&default, verbose));
+    // `--dump PATH`: per track, every examined comb peak with the quantities a level decision
+    // can use (JSON lines), for offline study of the octave decision
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--dump")
+        .and_then(|i| args.get(i + 1))
+    {
+        use leitmotif::features::rhythm::harmony::{SpanScratch, span_ratios};
+        use leitmotif::features::rhythm::tempo::{
+            ACF_SPAN_S, COMB_HARMONICS, DETREND_S, FOLD_WINDOW_S, autocorrelation, comb_salience,
+            detrend, fold_ratios,
+        };
+        use std::io::Write;
+        let fps = sr as f32 / hop as f32;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("dump file"));
+        let mut rh = Rhythm::new(default.clone());
+        let (mut det, mut rho, mut sc) = (Vec::new(), Vec::new(), SpanScratch::default());
+        for (set, file, bpm, env, chroma, low, noise_like) in &data {
+            let rows = ChromaRows { full: chroma, low };
+            let r = rh.analyze_hinted(env, rows, sr, hop, *noise_like);
+            let Some(t) = rh.last_tempo else { continue };
+            detrend(env, ((DETREND_S * fps).round() as usize).max(3), &mut det);
+            let max_lag =
+                ((ACF_SPAN_S * fps).max(COMB_HARMONICS as f32 * 60.0 * fps / 40.0)).ceil() as usize;
+            autocorrelation(&det, max_lag.min(env.len() / 2).max(2), &mut rho);
+            det.iter_mut().for_each(|v| *v = v.max(0.0));
+            let window = (FOLD_WINDOW_S * fps).round() as usize;
+            let per = |b: f32| 60.0 * fps / b;
+            let sal = |b: f32| comb_salience(&rho, per(b), COMB_HARMONICS);
+            let peaks: Vec<serde_json::Value> = t.peaks[..t.n_peaks]
+                .iter()
+                .map(|p| {
+                    let b = p[0];
+                    let (m, m3) = (p[2], p[3]);
+                    let (alt2, _) = fold_ratios(&det, 2.0 * per(b), window);
+                    let (_, alt3) = fold_ratios(&det, 3.0 * per(b), window);
+                    let (mf, m3f) = fold_ratios(&det, 0.5 * per(b), window);
+                    let [full, lowr] = span_ratios(&det, rows, per(b), window, 3, &mut sc);
+                    let [full_h, low_h] = span_ratios(&det, rows, 2.0 * per(b), window, 3, &mut sc);
+                    serde_json::json!({
+                        "bpm": b, "S": p[1], "m": m, "m3": m3, "score": p[4],
+                        "S2": sal(2.0 * b), "Sh": sal(0.5 * b), "S3": sal(3.0 * b), "S13": sal(b / 3.0),
+                        "alt2": alt2, "alt3": alt3, "mf": mf, "m3f": m3f,
+                        "span": full, "span_low": lowr, "span_h": full_h, "span_low_h": low_h,
+                    })
+                })
+                .collect();
+            let line = serde_json::json!({
+                "set": set, "file": file, "truth": bpm, "est": r.bpm, "noise_like": noise_like,
+                "conf": r.confidence, "peaks": peaks,
+            });
+            writeln!(out, "{line}").expect("write dump");
+        }
+    }
     let mut rows = Vec::new();
     let grid = !args.iter().any(|a| a == "--no-grid");
     // `--wide`: also the harmonic-span windows 1–4 and the low-register ratios (∞ = off)
