@@ -331,3 +331,56 @@ fn a_track_over_the_time_limit_is_an_error_record() {
     assert_eq!(recs.len(), 2, "the run goes on");
     assert_eq!(recs[0]["error"]["kind"], "timeout");
 }
+
+/// `--resume --retry-failed` analyses again the tracks whose record is an error and replaces
+/// their error records (JSON Lines, and CSV through its journal); plain `--resume` keeps them.
+#[test]
+fn resume_retry_failed_replaces_error_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (samples()[0].clone(), samples()[1].clone());
+    for name in ["out.jsonl", "out.csv"] {
+        let out = dir.path().join(name);
+        let out_s = out.to_str().unwrap();
+        // (records, error records): JSON Lines parsed; CSV one row per record after the
+        // header, a timed-out row holding `timeout` in its error.kind column
+        let counts = || -> (usize, usize) {
+            if name.ends_with(".jsonl") {
+                let recs = lines(&out);
+                let errors = recs
+                    .iter()
+                    .filter(|r| r.get("error").is_some_and(|e| !e.is_null()))
+                    .count();
+                (recs.len(), errors)
+            } else {
+                let text = std::fs::read_to_string(&out).unwrap();
+                let rows: Vec<&str> = text.lines().skip(1).collect();
+                let errors = rows.iter().filter(|r| r.contains(",timeout,")).count();
+                (rows.len(), errors)
+            }
+        };
+        // every track times out: two error records
+        let o = leitmotif(&["extract", "-q", "--timeout", "0", "-o", out_s, s(&a), s(&b)]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        assert_eq!(counts(), (2, 2), "{name}");
+        // plain --resume: both are done already
+        let o = leitmotif(&["extract", "-q", "--resume", "-o", out_s, s(&a), s(&b)]);
+        assert_eq!(o.status.code(), Some(0), "{name}");
+        assert_eq!(counts(), (2, 2), "{name}");
+        // --retry-failed: both analysed again, one record each, no error left
+        let o = leitmotif(&[
+            "extract",
+            "-q",
+            "--resume",
+            "--retry-failed",
+            "-o",
+            out_s,
+            s(&a),
+            s(&b),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {o:?}");
+        assert_eq!(counts(), (2, 0), "{name}");
+    }
+    // --retry-failed without --resume is a usage error
+    let o = leitmotif(&["extract", "-q", "--retry-failed", "-o", "x.jsonl", s(&a)]);
+    assert_eq!(o.status.code(), Some(2));
+}

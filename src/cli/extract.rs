@@ -46,6 +46,10 @@ pub struct ExtractArgs {
     /// size and modification time); finishes an interrupted run.
     #[arg(long, requires = "output", conflicts_with = "overwrite")]
     resume: bool,
+    /// With --resume: analyse again the inputs whose record is an error (a timeout, a file
+    /// that could not be read), replacing their error records.
+    #[arg(long, requires = "resume")]
+    retry_failed: bool,
     /// Replace an existing output (and the journal of an interrupted run).
     #[arg(long, requires = "output")]
     overwrite: bool,
@@ -322,7 +326,7 @@ fn open_journal(
         })
         .map_err(|e| (format!("{}: cannot read back: {e}", out.display()), 1))?;
     }
-    let (journal, state) = Journal::open(&jpath, args.resume)
+    let (mut journal, state) = Journal::open(&jpath, args.resume)
         .map_err(|e| (format!("{}: cannot open output: {e}", jpath.display()), 1))?;
     if let Some(other) = state.settings.iter().find(|s| *s != settings) {
         if seeded {
@@ -350,10 +354,32 @@ fn open_journal(
     }
     let before = paths.len();
     if args.resume {
+        let mut retry = std::collections::HashSet::new();
         paths.retain(|p| {
-            done_key(&p.to_string_lossy(), FileStamp::of(p))
-                .is_none_or(|k| !state.done.contains(&k))
+            let Some(k) = done_key(&p.to_string_lossy(), FileStamp::of(p)) else {
+                return true;
+            };
+            if args.retry_failed && state.failed.contains(&k) {
+                retry.insert(k);
+                return true;
+            }
+            !state.done.contains(&k)
         });
+        let removed = journal.remove_errors(&retry).map_err(|e| {
+            (
+                format!(
+                    "{}: cannot remove the error records to retry: {e}",
+                    jpath.display()
+                ),
+                1,
+            )
+        })?;
+        if removed > 0 && !args.quiet {
+            eprintln!(
+                "leitmotif: {}: retrying {removed} failed track(s)",
+                jpath.display()
+            );
+        }
     }
     Ok((journal, before - paths.len()))
 }

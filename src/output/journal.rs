@@ -45,8 +45,10 @@ pub fn key_of(v: &Value) -> Option<DoneKey> {
 /// What a resumed journal already holds.
 #[derive(Debug, Default)]
 pub struct ResumeState {
-    /// Inputs already analysed.
+    /// Inputs already analysed (successfully or not).
     pub done: HashSet<DoneKey>,
+    /// The inputs among `done` whose record is an error record (`--retry-failed`).
+    pub failed: HashSet<DoneKey>,
     /// Number of complete records kept.
     pub records: usize,
     /// Bytes of a partial last line that were cut off.
@@ -59,6 +61,9 @@ impl ResumeState {
     /// Notes one record already written.
     pub fn note(&mut self, v: &Value) {
         if let Some(k) = key_of(v) {
+            if v.get("error").is_some() {
+                self.failed.insert(k.clone());
+            }
             self.done.insert(k);
         }
         if let Some(s) = Settings::of_record(v)
@@ -157,6 +162,36 @@ impl Journal {
         buf.push(b'\n');
         self.file.write_all(&buf)?;
         self.file.flush()
+    }
+
+    /// Removes the error records of the inputs in `retry` (by [`key_of`]), so that analysing
+    /// them again leaves one record per track. The journal is rewritten atomically (a kill
+    /// leaves the old journal or the new one, see [`crate::atomic::write_atomically`]) and
+    /// reopened for appending. Returns the number of records removed.
+    pub fn remove_errors(&mut self, retry: &HashSet<DoneKey>) -> io::Result<usize> {
+        if retry.is_empty() {
+            return Ok(0);
+        }
+        self.file.flush()?;
+        let mut removed = 0usize;
+        let source = File::open(&self.path)?;
+        crate::atomic::write_atomically(&self.path, |out| {
+            let mut w = io::BufWriter::new(out);
+            for line in BufReader::new(source).lines() {
+                let line = line?;
+                let drop = serde_json::from_str::<Value>(&line).is_ok_and(|v| {
+                    v.get("error").is_some() && key_of(&v).is_some_and(|k| retry.contains(&k))
+                });
+                if drop {
+                    removed += 1;
+                } else {
+                    writeln!(w, "{line}")?;
+                }
+            }
+            w.flush()
+        })?;
+        self.file = OpenOptions::new().append(true).open(&self.path)?;
+        Ok(removed)
     }
 
     /// Forces the journal to disk.
