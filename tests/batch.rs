@@ -384,3 +384,49 @@ fn resume_retry_failed_replaces_error_records() {
     let o = leitmotif(&["extract", "-q", "--retry-failed", "-o", "x.jsonl", s(&a)]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `--resume` analyses a file changed since its record again and replaces that record (one
+/// record per track); a file gone since keeps its record.
+#[test]
+fn resume_replaces_the_record_of_a_changed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let track = dir.path().join("track.mp3");
+    std::fs::copy(&samples()[0], &track).unwrap();
+    let other = samples()[1].clone();
+    let out = dir.path().join("out.jsonl");
+    let (out_s, track_s) = (out.to_str().unwrap(), track.to_str().unwrap());
+    let o = leitmotif(&["extract", "-q", "-o", out_s, track_s, s(&other)]);
+    assert_eq!(o.status.code(), Some(0));
+    let before = lines(&out);
+    assert_eq!(before.len(), 2);
+    // a new modification time: the track counts as changed
+    let mtime = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&track)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let o = leitmotif(&["extract", "-q", "--resume", "-o", out_s, track_s, s(&other)]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let after = lines(&out);
+    assert_eq!(after.len(), 2, "one record per track");
+    let of = |recs: &[serde_json::Value], name: &str| {
+        recs.iter()
+            .filter(|r| r["path"].as_str().unwrap().ends_with(name))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (old, new) = (of(&before, "track.mp3"), of(&after, "track.mp3"));
+    assert_eq!(new.len(), 1);
+    assert_ne!(old[0]["file_mtime"], new[0]["file_mtime"]);
+    assert_eq!(
+        new[0]["tempo"], old[0]["tempo"],
+        "same audio, same features"
+    );
+    // the file is gone: its record stays, no error record is added
+    std::fs::remove_file(&track).unwrap();
+    let o = leitmotif(&["extract", "-q", "--resume", "-o", out_s, track_s, s(&other)]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(lines(&out), after);
+}

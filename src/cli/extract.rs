@@ -16,7 +16,7 @@ use clap::{Args, ValueEnum};
 use leitmotif::batch::{self, Shard};
 use leitmotif::output::columns::columns;
 use leitmotif::output::csv::{header_line, write_csv_from_journal, write_row};
-use leitmotif::output::journal::{Journal, done_key};
+use leitmotif::output::journal::{Journal, canonical, done_key};
 use leitmotif::output::npz::write_npz;
 use leitmotif::output::parquet::write_parquet_from_journal;
 use leitmotif::output::read::for_each_record;
@@ -354,21 +354,25 @@ fn open_journal(
     }
     let before = paths.len();
     if args.resume {
-        let mut retry = std::collections::HashSet::new();
-        paths.retain(|p| {
-            let Some(k) = done_key(&p.to_string_lossy(), FileStamp::of(p)) else {
-                return true;
-            };
-            if args.retry_failed && state.failed.contains(&k) {
-                retry.insert(k);
-                return true;
-            }
-            !state.done.contains(&k)
+        paths.retain(|p| match done_key(&p.to_string_lossy(), FileStamp::of(p)) {
+            Some(k) => !state.done.contains(&k) || (args.retry_failed && state.failed.contains(&k)),
+            // gone since its record was written (a mount that is down): keep that record
+            None => !state.paths.contains(&canonical(&p.to_string_lossy())),
         });
-        let removed = journal.remove_errors(&retry).map_err(|e| {
+        // the inputs analysed again that already have a record (retried after a failure, or
+        // changed since): their old records go, so that each keeps exactly one. An input
+        // that cannot be stat'ed now keeps its old record (a mount that is down must not
+        // turn finished features into an error record)
+        let redo: std::collections::HashSet<String> = paths
+            .iter()
+            .filter_map(|p| done_key(&p.to_string_lossy(), FileStamp::of(p)))
+            .map(|k| k.0)
+            .filter(|c| state.paths.contains(c))
+            .collect();
+        let removed = journal.remove_records_of(&redo).map_err(|e| {
             (
                 format!(
-                    "{}: cannot remove the error records to retry: {e}",
+                    "{}: cannot remove the records to redo: {e}",
                     jpath.display()
                 ),
                 1,
@@ -376,7 +380,7 @@ fn open_journal(
         })?;
         if removed > 0 && !args.quiet {
             eprintln!(
-                "leitmotif: {}: retrying {removed} failed track(s)",
+                "leitmotif: {}: {removed} record(s) of failed or changed tracks will be replaced",
                 jpath.display()
             );
         }

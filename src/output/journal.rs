@@ -49,6 +49,8 @@ pub struct ResumeState {
     pub done: HashSet<DoneKey>,
     /// The inputs among `done` whose record is an error record (`--retry-failed`).
     pub failed: HashSet<DoneKey>,
+    /// The canonical paths of all records, whatever their file stamp.
+    pub paths: HashSet<String>,
     /// Number of complete records kept.
     pub records: usize,
     /// Bytes of a partial last line that were cut off.
@@ -64,6 +66,7 @@ impl ResumeState {
             if v.get("error").is_some() {
                 self.failed.insert(k.clone());
             }
+            self.paths.insert(k.0.clone());
             self.done.insert(k);
         }
         if let Some(s) = Settings::of_record(v)
@@ -164,12 +167,13 @@ impl Journal {
         self.file.flush()
     }
 
-    /// Removes the error records of the inputs in `retry` (by [`key_of`]), so that analysing
-    /// them again leaves one record per track. The journal is rewritten atomically (a kill
-    /// leaves the old journal or the new one, see [`crate::atomic::write_atomically`]) and
-    /// reopened for appending. Returns the number of records removed.
-    pub fn remove_errors(&mut self, retry: &HashSet<DoneKey>) -> io::Result<usize> {
-        if retry.is_empty() {
+    /// Removes the records of the inputs whose canonical path is in `redo` (tracks that this
+    /// run analyses again: a failed track retried, a file changed since its record), so that
+    /// every track keeps one record. The journal is rewritten atomically (a kill leaves the
+    /// old journal or the new one, see [`crate::atomic::write_atomically`]) and reopened for
+    /// appending. Returns the number of records removed.
+    pub fn remove_records_of(&mut self, redo: &HashSet<String>) -> io::Result<usize> {
+        if redo.is_empty() {
             return Ok(0);
         }
         self.file.flush()?;
@@ -179,9 +183,8 @@ impl Journal {
             let mut w = io::BufWriter::new(out);
             for line in BufReader::new(source).lines() {
                 let line = line?;
-                let drop = serde_json::from_str::<Value>(&line).is_ok_and(|v| {
-                    v.get("error").is_some() && key_of(&v).is_some_and(|k| retry.contains(&k))
-                });
+                let drop = serde_json::from_str::<Value>(&line)
+                    .is_ok_and(|v| key_of(&v).is_some_and(|k| redo.contains(&k.0)));
                 if drop {
                     removed += 1;
                 } else {
