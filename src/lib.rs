@@ -75,6 +75,11 @@ pub mod similarity;
 pub mod summary;
 pub mod vector;
 
+/// For a program's panic hook: whether the panicking thread is inside third-party decoding
+/// code (symphonia, libopus) whose panic leitmotif catches and reports as the track's error.
+/// The `leitmotif` binary's hook leaves such panics unprinted; the library never changes the
+/// process's panic hook.
+pub use audio::guard::in_third_party_call;
 pub use config::{AnalysisConfig, DEFAULT_MAX_DURATION_S};
 pub use error::{Error, ErrorKind, Result};
 pub use features::{FeatureOptions, Features, FrameMatrices};

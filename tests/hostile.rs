@@ -330,8 +330,24 @@ fn a_panic_inside_symphonia_is_an_invalid_stream() {
     let e = analyze(&file).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidStream, "{e}");
     let dir = tempfile::tempdir().unwrap();
-    let r = &cli_records(&[file], dir.path())[0];
+    let r = &cli_records(std::slice::from_ref(&file), dir.path())[0];
     assert_eq!(r["error"]["kind"], "invalid_stream", "{r}");
+    // the CLI's stderr names the failed track once and does not print the caught panic
+    // (`leitmotif::in_third_party_call` in its panic hook)
+    let o = Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+        .args(["extract", "-q", "-o"])
+        .arg(dir.path().join("again.jsonl"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("vorbis_lookup1_assert.ogg: invalid_stream"),
+        "{stderr}"
+    );
 }
 
 #[test]

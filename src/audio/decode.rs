@@ -30,7 +30,6 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -170,14 +169,14 @@ impl Decoder {
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);
         }
-        let probed = catch_unwind(AssertUnwindSafe(|| {
+        let probed = super::guard::catch_third_party(|| {
             symphonia::default::get_probe().probe(
                 &hint,
                 mss,
                 FormatOptions::default(),
                 MetadataOptions::default(),
             )
-        }));
+        });
         let format = match probed {
             Ok(Ok(format)) => format,
             Ok(Err(e)) => return Err(probe_error(path, e)),
@@ -252,9 +251,9 @@ impl Decoder {
             let (rate, ch) = (params.sample_rate.unwrap_or(d.sample_rate()), d.channels());
             return Ok((Box::new(d), "alac".into(), rate, ch));
         }
-        let made = catch_unwind(AssertUnwindSafe(|| {
+        let made = super::guard::catch_third_party(|| {
             super::opus::codecs().make_audio_decoder(params, &AudioDecoderOptions::default())
-        }));
+        });
         let decoder = match made {
             Ok(Ok(d)) => d,
             Ok(Err(e)) => {
@@ -496,13 +495,13 @@ impl Decoder {
             format, track_id, ..
         } = &mut self.inner;
         // The demuxer is third-party code on hostile bytes: a panic ends the count.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
+        let _ = super::guard::catch_third_party(|| {
             while let Ok(Some(p)) = format.next_packet() {
                 if p.track_id == *track_id {
                     frames = frames.saturating_add(p.dur.get());
                 }
             }
-        }));
+        });
         self.finished = true;
         frames
     }
@@ -556,7 +555,7 @@ fn symphonia_step(
 ) -> Step {
     // symphonia is third-party code parsing hostile bytes: a panic in it ends this stream as
     // undecodable, where it happens, instead of failing the track as a bug of leitmotif.
-    let packet = match catch_unwind(AssertUnwindSafe(|| format.next_packet())) {
+    let packet = match super::guard::catch_third_party(|| format.next_packet()) {
         Ok(Ok(Some(p))) => p,
         Ok(Ok(None)) => return Step::End,
         Ok(Err(SymError::IoError(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -581,7 +580,7 @@ fn symphonia_step(
     if next_pts.is_some() {
         *next_pts = Some(pts.saturating_add(dur));
     }
-    match catch_unwind(AssertUnwindSafe(|| codec.decode(&packet, buf))) {
+    match super::guard::catch_third_party(|| codec.decode(&packet, buf)) {
         Ok(Ok((channels, rate))) => Step::Audio {
             channels,
             rate,

@@ -6,6 +6,7 @@ mod alac_simd;
 mod bits;
 pub mod decode;
 pub mod downmix;
+pub mod guard;
 pub mod halve;
 pub(crate) mod opus;
 mod packet;

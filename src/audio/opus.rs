@@ -17,11 +17,10 @@
 //!   WAVE/SMPTE order (FL FR FC LFE BL BR SL SR), the order of symphonia's other decoders and
 //!   ffmpeg. (symphonia's Ogg reader only recognises families 0 and 1.)
 //!
-//! Robustness: libopus is called inside `catch_unwind`, so a translated-C arithmetic overflow
+//! Robustness: libopus is called inside `catch_unwind` ([`super::guard`]), so a translated-C arithmetic overflow
 //! under debug overflow checks becomes a decode error of that packet, after which the libopus
 //! state is rebuilt.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use symphonia::core::audio::{
     AsGenericAudioBufferRef, AudioBuffer, AudioMut, AudioSpec, Channels, GenericAudioBufferRef,
@@ -131,7 +130,7 @@ unsafe impl Sync for MsDecoder {}
 impl MsDecoder {
     fn new(head: &OpusHead) -> Result<Self> {
         let mut err: i32 = 0;
-        let st = catch_unwind(AssertUnwindSafe(|| unsafe {
+        let st = super::guard::catch_third_party(|| unsafe {
             unsafe_libopus::opus_multistream_decoder_create(
                 OPUS_SAMPLE_RATE as i32,
                 head.channels as i32,
@@ -140,7 +139,7 @@ impl MsDecoder {
                 head.mapping.as_ptr(),
                 &mut err,
             )
-        }))
+        })
         .map_err(|_| Error::DecodeError("opus: libopus panicked creating the decoder"))?;
         if st.is_null() || err != unsafe_libopus::OPUS_OK {
             return decode_error("opus: libopus rejected the channel layout");
@@ -148,13 +147,13 @@ impl MsDecoder {
         let dec = MsDecoder { st };
         if head.output_gain != 0 {
             let gain = head.output_gain as i32;
-            let rc = catch_unwind(AssertUnwindSafe(|| unsafe {
+            let rc = super::guard::catch_third_party(|| unsafe {
                 unsafe_libopus::opus_multistream_decoder_ctl_impl(
                     dec.st,
                     unsafe_libopus::OPUS_SET_GAIN_REQUEST,
                     unsafe_libopus::varargs!(gain),
                 )
-            }))
+            })
             .unwrap_or(-1);
             if rc != unsafe_libopus::OPUS_OK {
                 return decode_error("opus: libopus rejected the output gain");
@@ -168,7 +167,7 @@ impl MsDecoder {
     fn decode(&mut self, pkt: &[u8], pcm: &mut [f32]) -> std::result::Result<usize, bool> {
         let len = i32::try_from(pkt.len()).map_err(|_| false)?;
         let st = self.st;
-        let rc = catch_unwind(AssertUnwindSafe(|| unsafe {
+        let rc = super::guard::catch_third_party(|| unsafe {
             unsafe_libopus::opus_multistream_decode_float(
                 st,
                 pkt.as_ptr(),
@@ -177,7 +176,7 @@ impl MsDecoder {
                 MAX_FRAME_SAMPLES as i32,
                 0,
             )
-        }))
+        })
         .map_err(|_| true)?;
         if rc < 0 {
             return Err(false);

@@ -34,8 +34,21 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// Installs a panic hook that leaves unprinted the panics of third-party decoders, which the
+/// library catches and reports as the track's error (with the panic's message, and one stderr
+/// line per failed track); every other panic is printed by the default hook.
+fn quiet_caught_decoder_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !leitmotif::in_third_party_call() {
+            default(info);
+        }
+    }));
+}
+
 /// Parses the command line and runs; returns the process exit status.
 pub fn main() -> i32 {
+    quiet_caught_decoder_panics();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
