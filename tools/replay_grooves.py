@@ -24,6 +24,7 @@ import sys
 
 sys.path.insert(0, os.environ.get("SHARED", "../shared/eval"))
 import real_dev_corpus as r  # noqa: E402
+from score import key_score  # noqa: E402
 
 
 def main():
@@ -56,7 +57,8 @@ def main():
         if estimates is not None and name in truth and name in estimates:
             kind = "major" if mode == "major" else ("minor with V" if "V" in prog else "minor without V")
             est = estimates[name]["leitmotif"]
-            kinds.setdefault(kind, []).append(mirex(truth[name], est))
+            tr = truth[name]
+            kinds.setdefault(kind, []).append(key_score(tr["key"], tr["mode"], est.get("key"), est.get("mode")))
             continue
         if not want or f"v{i:03d}" in want or name in want:
             numerals = "-".join(prog[(start + b) % 4] for b in range(4))
@@ -64,25 +66,6 @@ def main():
 
     for kind, scores in sorted(kinds.items()):
         print(f"{kind:16s} {len(scores):3d} files, MIREX {sum(scores) / len(scores):.3f}")
-
-
-SHARP = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#"}
-PCS = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-
-
-def mirex(truth, est):
-    """The MIREX key score (1 right, 0.5 fifth, 0.3 relative, 0.2 parallel, else 0)."""
-    if est.get("key") is None:
-        return 0.0
-    t, e = PCS.index(SHARP.get(truth["key"], truth["key"])), PCS.index(SHARP.get(est["key"], est["key"]))
-    d, tm, em = (e - t) % 12, truth["mode"], est["mode"]
-    if d == 0 and tm == em:
-        return 1.0
-    if tm == em and d in (5, 7):
-        return 0.5
-    if (tm, em, d) in (("major", "minor", 9), ("minor", "major", 3)):
-        return 0.3
-    return 0.2 if d == 0 else 0.0
 
 
 if __name__ == "__main__":
