@@ -75,11 +75,12 @@ pub mod similarity;
 pub mod summary;
 pub mod vector;
 
-/// For a program's panic hook: whether the panicking thread is inside third-party decoding
-/// code (symphonia, libopus) whose panic leitmotif catches and reports as the track's error.
-/// The `leitmotif` binary's hook leaves such panics unprinted; the library never changes the
-/// process's panic hook.
-pub use audio::guard::in_third_party_call;
+/// For a program's panic hook: [`in_third_party_call`] tells whether the panicking thread is
+/// inside third-party decoding code (symphonia, libopus) whose panic leitmotif catches and
+/// reports as the track's error; [`quiet_caught_decoder_panics`] installs a hook that leaves
+/// those unprinted (the `leitmotif` binary and the Python module call it). The library never
+/// changes the process's panic hook itself.
+pub use audio::guard::{in_third_party_call, quiet_caught_decoder_panics};
 pub use config::{AnalysisConfig, DEFAULT_MAX_DURATION_S};
 pub use error::{Error, ErrorKind, Result};
 pub use features::{FeatureOptions, Features, FrameMatrices};

@@ -15,6 +15,8 @@ mod track;
 
 #[pymodule]
 fn _leitmotif(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // a decoder panic on hostile bytes becomes an AudioError, not also a printed panic
+    leitmotif::quiet_caught_decoder_panics();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     arrays::register(m)?;

@@ -93,3 +93,14 @@ def test_load_and_analyze_errors(tmp_path):
         leitmotif.analyze_many([], jobs=0)
     with pytest.raises(ValueError, match="not a leitmotif index|index"):
         leitmotif.Index.open(os.path.join(SIGNALS, "music.wav"))
+
+
+def test_a_decoder_panic_is_an_audio_error_and_not_printed(capfd):
+    # tests/fixtures/hostile/vorbis_lookup1_assert.ogg trips an assert inside symphonia while
+    # probing (docs/robustness.md): an AudioError naming the file, and no panic message on
+    # stderr (the module installs leitmotif::quiet_caught_decoder_panics)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.join(root, "tests", "fixtures", "hostile", "vorbis_lookup1_assert.ogg")
+    with pytest.raises(leitmotif.AudioError, match="vorbis_lookup1_assert.ogg: invalid audio stream"):
+        leitmotif.analyze(path)
+    assert "panicked" not in capfd.readouterr().err

@@ -6,8 +6,9 @@
 //! default panic hook would still print the panic to stderr, with a path into the cargo
 //! registry, which reads like a crash of the whole program. [`catch_third_party`] marks the
 //! thread while such a call runs, so that a program's panic hook can leave those panics
-//! unprinted ([`in_third_party_call`]); the `leitmotif` binary installs such a hook. The
-//! library itself never changes the process's panic hook.
+//! unprinted ([`in_third_party_call`], [`quiet_caught_decoder_panics`]); the `leitmotif` binary
+//! and the Python module install such a hook. The library itself never changes the process's
+//! panic hook.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -30,6 +31,23 @@ pub(crate) fn catch_third_party<R>(f: impl FnOnce() -> R) -> std::thread::Result
 /// such code, it returns `true`.
 pub fn in_third_party_call() -> bool {
     DEPTH.with(|d| d.get() > 0)
+}
+
+/// Installs a process panic hook that leaves unprinted the panics of third-party decoders,
+/// which leitmotif catches and reports as the track's error (with the panic's message), and
+/// passes every other panic to the hook installed before. Meant for programs built on the
+/// library (the `leitmotif` binary, the Python module call it once at start); the library
+/// itself never calls it. Calling it again installs nothing more.
+pub fn quiet_caught_decoder_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !in_third_party_call() {
+                previous(info);
+            }
+        }));
+    });
 }
 
 #[cfg(test)]

@@ -34,21 +34,10 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
-/// Installs a panic hook that leaves unprinted the panics of third-party decoders, which the
-/// library catches and reports as the track's error (with the panic's message, and one stderr
-/// line per failed track); every other panic is printed by the default hook.
-fn quiet_caught_decoder_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !leitmotif::in_third_party_call() {
-            default(info);
-        }
-    }));
-}
-
 /// Parses the command line and runs; returns the process exit status.
 pub fn main() -> i32 {
-    quiet_caught_decoder_panics();
+    // caught panics of third-party decoders become the track's error line, not a printed panic
+    leitmotif::quiet_caught_decoder_panics();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -57,8 +46,9 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    // No global panic hook: a panic inside a decoder is caught per track and becomes an
-    // error record (Pipeline::analyze); any other panic must stay visible.
+    // The hook above is silent only for panics of third-party decoders, which are caught per
+    // track and become an error record (audio::guard, Pipeline::analyze); any other panic
+    // stays visible.
     match cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Schema(args) => schema::run(args),
