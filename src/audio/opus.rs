@@ -17,10 +17,9 @@
 //!   WAVE/SMPTE order (FL FR FC LFE BL BR SL SR), the order of symphonia's other decoders and
 //!   ffmpeg. (symphonia's Ogg reader only recognises families 0 and 1.)
 //!
-//! Robustness: libopus is called inside `catch_unwind` ([`super::guard`]), so a translated-C arithmetic overflow
-//! under debug overflow checks becomes a decode error of that packet, after which the libopus
-//! state is rebuilt.
-
+//! Robustness: libopus is called inside `catch_unwind` ([`super::guard`]), so a translated-C
+//! arithmetic overflow under debug overflow checks becomes a decode error of that packet, after
+//! which the libopus state is rebuilt.
 
 use symphonia::core::audio::{
     AsGenericAudioBufferRef, AudioBuffer, AudioMut, AudioSpec, Channels, GenericAudioBufferRef,

@@ -354,21 +354,25 @@ fn open_journal(
     }
     let before = paths.len();
     if args.resume {
-        paths.retain(|p| match done_key(&p.to_string_lossy(), FileStamp::of(p)) {
-            Some(k) => !state.done.contains(&k) || (args.retry_failed && state.failed.contains(&k)),
-            // gone since its record was written (a mount that is down): keep that record
-            None => !state.paths.contains(&canonical(&p.to_string_lossy())),
-        });
         // the inputs analysed again that already have a record (retried after a failure, or
-        // changed since): their old records go, so that each keeps exactly one. An input
-        // that cannot be stat'ed now keeps its old record (a mount that is down must not
-        // turn finished features into an error record)
-        let redo: std::collections::HashSet<String> = paths
-            .iter()
-            .filter_map(|p| done_key(&p.to_string_lossy(), FileStamp::of(p)))
-            .map(|k| k.0)
-            .filter(|c| state.paths.contains(c))
-            .collect();
+        // changed since) go into `redo`: their old records are removed, so that each keeps
+        // exactly one. An input that cannot be stat'ed now keeps its record and is skipped
+        // (a mount that is down must not turn finished features into an error record).
+        let mut redo = std::collections::HashSet::new();
+        paths.retain(|p| {
+            let text = p.to_string_lossy();
+            match done_key(&text, FileStamp::of(p)) {
+                Some(k) => {
+                    let again = !state.done.contains(&k)
+                        || (args.retry_failed && state.failed.contains(&k));
+                    if again && state.paths.contains(&k.0) {
+                        redo.insert(k.0);
+                    }
+                    again
+                }
+                None => !state.paths.contains(&canonical(&text)),
+            }
+        });
         let removed = journal.remove_records_of(&redo).map_err(|e| {
             (
                 format!(
