@@ -69,23 +69,41 @@ fn unknown_extensions_are_usage_errors() {
     let o = lm_in(d, &["index", "export", "lib.idx", "-o", "v.bin"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains(".csv"));
-    // export writes what the extension says, and build reads each back
+    // the index keeps the records' full analysis settings (index format 2)
+    let info = |name: &str| -> serde_json::Value {
+        let o = lm_in(d, &["index", "info", name]);
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        serde_json::from_str(out(&o).trim()).unwrap()
+    };
+    let record: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("f.jsonl")).unwrap()).unwrap();
+    assert!(record["settings"].is_object());
+    assert_eq!(info("lib.idx")["settings"], record["settings"]);
+    // export writes what the extension says, with the settings, and build reads each back
     for ext in ["csv", "jsonl", "parquet"] {
         let v = format!("v.{ext}");
         let o = lm_in(d, &["index", "export", "lib.idx", "-o", &v]);
         assert_eq!(o.status.code(), Some(0), "{}", err(&o));
         let bytes = fs::read(d.join(&v)).unwrap();
         match ext {
-            "csv" => assert!(bytes.starts_with(b"path,vector.version,vector.values.0,")),
+            "csv" => {
+                assert!(bytes.starts_with(b"path,vector.version,vector.values.0,"));
+                let text = String::from_utf8(bytes).unwrap();
+                let header = text.lines().next().unwrap();
+                assert!(header.contains(",settings.sample_rate,"), "{header}");
+                assert!(header.ends_with(",settings.analysis_version"), "{header}");
+            }
             "jsonl" => {
                 let r: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
                 assert_eq!(r["path"], "a.wav");
+                assert_eq!(r["settings"], record["settings"]);
             }
             _ => assert!(bytes.starts_with(b"PAR1")),
         }
         let o = lm_in(d, &["index", "build", &v, "-o", "back.idx"]);
         assert_eq!(o.status.code(), Some(0), "{ext}: {}", err(&o));
         assert!(err(&o).contains("indexed 1 tracks"), "{}", err(&o));
+        assert_eq!(info("back.idx")["settings"], record["settings"], "{ext}");
     }
 }
 

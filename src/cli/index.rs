@@ -240,7 +240,7 @@ pub fn run(args: IndexArgs) -> i32 {
                     return 1;
                 }
             };
-            index.set_settings(g.settings.as_ref().map(IndexSettings::of));
+            index.set_record_settings(g.settings.clone());
             if let Err(e) = index.save(&output) {
                 eprintln!("leitmotif: {e}");
                 return 1;
@@ -292,7 +292,11 @@ pub fn run(args: IndexArgs) -> i32 {
                     );
                     return 1;
                 }
-                (None, Some(_)) if idx.is_empty() => idx.set_settings(new),
+                (None, Some(_)) if idx.is_empty() => idx.set_record_settings(g.settings.clone()),
+                // an index of format 1 knew only the fingerprint: keep the full settings now
+                (Some(_), Some(_)) if idx.record_settings().is_none() => {
+                    idx.set_record_settings(g.settings.clone())
+                }
                 _ => {}
             }
             let added = match idx.add(g.entries) {
@@ -351,6 +355,8 @@ pub fn run(args: IndexArgs) -> i32 {
                             "sample_rate": st.sample_rate,
                             "max_duration_s": st.max_duration_s,
                         })),
+                        // the records' full `settings` (format 2; null when unknown)
+                        "settings": idx.record_settings().map(|st| st.to_value()),
                     })
                 );
                 0

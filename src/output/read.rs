@@ -281,8 +281,23 @@ fn parquet_cell(col: &dyn Array, i: usize) -> Value {
 #[cfg(feature = "parquet")]
 fn read_parquet(path: &Path, mut each: impl FnMut(Value) -> io::Result<()>) -> io::Result<usize> {
     let file = File::open(path)?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(1024).build())
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
+    // `index export` keeps the analysis settings in the file's key-value metadata: every row
+    // gets them as its `settings`, as in an extract record
+    let file_settings: Option<Value> = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| {
+            kv.iter()
+                .find(|e| e.key == crate::similarity::parquet::SETTINGS_KEY)
+        })
+        .and_then(|e| e.value.as_deref())
+        .and_then(|v| serde_json::from_str(v).ok());
+    let reader = builder
+        .with_batch_size(1024)
+        .build()
         .map_err(|e| bad(path, format!("not a readable Parquet file: {e}")))?;
     let mut n = 0;
     for batch in reader {
@@ -310,7 +325,11 @@ fn read_parquet(path: &Path, mut each: impl FnMut(Value) -> io::Result<()>) -> i
                 .zip(batch.columns())
                 .map(|(name, col)| (name.clone(), parquet_cell(col.as_ref(), i)))
                 .collect();
-            each(unflatten(pairs))?;
+            let mut record = unflatten(pairs);
+            if let (Some(st), Some(obj)) = (&file_settings, record.as_object_mut()) {
+                obj.entry("settings").or_insert_with(|| st.clone());
+            }
+            each(record)?;
             n += 1;
         }
     }

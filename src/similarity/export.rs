@@ -1,12 +1,16 @@
 //! `index export`: the stored vectors in the format the output's extension names.
 //!
-//! - `.parquet`/`.pq`: see [`super::parquet`] (`path`, `schema_version`, `vector` list).
-//! - `.jsonl`/`.ndjson`: one `{"path": ..., "vector": {"version": V, "values": [...]}}` per
-//!   track, the shape of an `extract` record's `vector`.
-//! - `.csv`: columns `path`, `vector.version`, `vector.values.0` … (the names of the
-//!   `extract` CSV).
+//! - `.parquet`/`.pq`: see [`super::parquet`] (`path`, `schema_version`, `vector` list; the
+//!   analysis settings in the file's key-value metadata).
+//! - `.jsonl`/`.ndjson`: one `{"path": ..., "vector": {"version": V, "values": [...]},
+//!   "settings": {...}}` per track, the shapes of an `extract` record's `vector` and
+//!   `settings`.
+//! - `.csv`: columns `path`, `vector.version`, `vector.values.0` …, then `settings.*` (the
+//!   names of the `extract` CSV).
 //!
-//! Every format is read back by `index build`. Values are the raw, unstandardised vector
+//! The analysis settings are those of the records the index was built from, when the index
+//! knows them ([`Index::record_settings`]; absent otherwise). Every format is read back by
+//! `index build`, settings included. Values are the raw, unstandardised vector
 //! in schema order (`leitmotif schema` names them); files are written atomically.
 
 use std::io::{BufWriter, Write};
@@ -30,6 +34,20 @@ pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), Similarit
     }
     let dim = index.dim();
     let version = index.schema_version();
+    let settings = index.record_settings().map(|st| st.to_value());
+    // CSV: the flat `settings.*` cells of the extract CSV, the same on every row
+    let settings_cells: Vec<(String, String)> = settings
+        .iter()
+        .flat_map(|st| crate::output::columns::flatten(&serde_json::json!({ "settings": st })))
+        .map(|(name, v)| {
+            let text = match v {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(t) => t,
+                other => other.to_string(),
+            };
+            (name, text)
+        })
+        .collect();
     crate::atomic::write_atomically(out, |file| {
         let mut w = BufWriter::new(file);
         if format == Format::Csv {
@@ -37,28 +55,32 @@ pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), Similarit
             for i in 0..dim {
                 write!(w, ",vector.values.{i}")?;
             }
+            for (name, _) in &settings_cells {
+                write!(w, ",{name}")?;
+            }
             writeln!(w)?;
         }
         for (i, path) in index.paths().iter().enumerate() {
             let values = index.raw_vector(i as u32);
             match format {
                 Format::Csv => {
-                    let quoted = if path.contains([',', '"', '\n', '\r']) {
-                        format!("\"{}\"", path.replace('"', "\"\""))
-                    } else {
-                        path.clone()
-                    };
-                    write!(w, "{quoted},{version}")?;
+                    write!(w, "{},{version}", csv_quote(path))?;
                     for v in values {
                         write!(w, ",{}", serde_json::json!(v))?;
+                    }
+                    for (_, text) in &settings_cells {
+                        write!(w, ",{}", csv_quote(text))?;
                     }
                     writeln!(w)?;
                 }
                 _ => {
-                    let line = serde_json::json!({
+                    let mut line = serde_json::json!({
                         "path": path,
                         "vector": {"version": version, "values": values},
                     });
+                    if let Some(st) = &settings {
+                        line["settings"] = st.clone();
+                    }
                     writeln!(w, "{line}")?;
                 }
             }
@@ -69,4 +91,13 @@ pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), Similarit
         path: out.into(),
         source: e,
     })
+}
+
+/// A CSV cell: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+fn csv_quote(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
 }

@@ -1,7 +1,7 @@
 //! The similarity index: vectors, paths, schema version and standardisation statistics in
 //! memory, and its file format.
 //!
-//! # File format (version 1, little-endian)
+//! # File format (version 2, little-endian)
 //! ```text
 //! offset  size        field
 //! 0       8           magic "LMTFIDX\0"
@@ -21,12 +21,15 @@
 //!         8·(nlist+1) IVF cell offsets (rows of cell c: offsets[c]..offsets[c+1])
 //!         4·n·dim     raw vectors (schema units), grouped by cell
 //!         …           path table: n × (u32 byte length, UTF-8 bytes)
+//!         4 + s       analysis settings: u32 byte length s, then the records' `settings`
+//!                     object as JSON (s = 0: unknown); version 2 only
 //! end−4   4           CRC-32 (IEEE) of every preceding byte
 //! ```
 //! Files are written to a temporary file in the same directory, synced, then renamed over
 //! the destination: a reader sees the old file or the new one, never a mix. Loading checks
 //! the magic (a wrong file), the format version, the sizes, the CRC (a corrupt or truncated
-//! file), then the schema version and hash (an index made by another schema).
+//! file), then the schema version and hash (an index made by another schema). Version 1 files
+//! (no settings block: the header's fingerprint only) are still read.
 
 use std::collections::HashMap;
 use std::fs;
@@ -46,7 +49,7 @@ use crate::vector::{DIM, FeatureVector, SCHEMA_VERSION, schema_hash};
 /// Magic bytes at the start of an index file.
 pub const MAGIC: &[u8; 8] = b"LMTFIDX\0";
 /// Version of the index file format.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 64;
 
 type Res<T> = std::result::Result<T, SimilarityError>;
@@ -83,6 +86,8 @@ pub struct Index {
     lookup: OnceLock<HashMap<String, u32>>,
     canonical_lookup: OnceLock<HashMap<String, u32>>,
     settings: Option<IndexSettings>,
+    /// The full analysis settings of the vectors, when known (format version 2).
+    record_settings: Option<Settings>,
 }
 
 /// The analysis settings of an index's vectors, stored in its header: queries given as
@@ -303,6 +308,7 @@ impl Index {
             lookup: OnceLock::new(),
             canonical_lookup: OnceLock::new(),
             settings: None,
+            record_settings: None,
         }
     }
 
@@ -312,9 +318,26 @@ impl Index {
         self.settings
     }
 
-    /// Records the analysis settings of the vectors.
+    /// Records the analysis settings of the vectors (their fingerprint form; the full
+    /// settings are dropped unless they have this fingerprint).
     pub fn set_settings(&mut self, settings: Option<IndexSettings>) {
         self.settings = settings;
+        if self.record_settings.as_ref().map(IndexSettings::of) != settings {
+            self.record_settings = None;
+        }
+    }
+
+    /// The full analysis settings of the vectors (the records' `settings` object), when
+    /// known: indexes built from records or exports that carry them, saved by format 2.
+    pub fn record_settings(&self) -> Option<&Settings> {
+        self.record_settings.as_ref()
+    }
+
+    /// Records the full analysis settings of the vectors (and their fingerprint form,
+    /// [`Index::settings`]).
+    pub fn set_record_settings(&mut self, settings: Option<Settings>) {
+        self.settings = settings.as_ref().map(IndexSettings::of);
+        self.record_settings = settings;
     }
 
     /// Adds (or replaces, by path) tracks **without a rebuild**: the standardisation
@@ -569,6 +592,13 @@ impl Index {
                 w.write_all(&(p.len() as u32).to_le_bytes())?;
                 w.write_all(p.as_bytes())?;
             }
+            let settings = self
+                .record_settings
+                .as_ref()
+                .map(|st| st.to_value().to_string())
+                .unwrap_or_default();
+            w.write_all(&(settings.len() as u32).to_le_bytes())?;
+            w.write_all(settings.as_bytes())?;
             let crc = w.crc.clone().finalize();
             let mut inner = w.inner;
             inner.write_all(&crc.to_le_bytes())?;
@@ -605,7 +635,7 @@ impl Index {
             u64::from_le_bytes(b)
         };
         let format = u32_at(8);
-        if format != FORMAT_VERSION {
+        if format != FORMAT_VERSION && format != 1 {
             return Err(SimilarityError::UnsupportedFormat {
                 path: path.into(),
                 version: format,
@@ -637,12 +667,23 @@ impl Index {
             return Err(SimilarityError::SchemaMismatch { what });
         }
         let n = usize::try_from(n).map_err(|_| corrupt("vector count too large".into()))?;
-        let need = (HEADER_LEN as u128)
+        let paths_end = (HEADER_LEN as u128)
             + 8 * dim as u128
             + 4 * nlist as u128 * dim as u128
             + 8 * (nlist as u128 + 1)
             + 4 * n as u128 * dim as u128
             + path_bytes as u128;
+        // format 2: the settings block (u32 length, JSON) follows the path table
+        let settings_len = if format >= 2 && paths_end + 4 <= body_end as u128 {
+            u32_at(paths_end as usize) as u128
+        } else {
+            0
+        };
+        let need = if format >= 2 {
+            paths_end + 4 + settings_len
+        } else {
+            paths_end
+        };
         if nlist == 0 || need != body_end as u128 {
             return Err(corrupt(format!(
                 "sizes do not add up ({need} bytes declared, {body_end} present)"
@@ -688,6 +729,20 @@ impl Index {
             paths.push(p.to_string());
             off += len;
         }
+        let record_settings = if format >= 2 {
+            off += 4;
+            let block = &bytes[off..off + settings_len as usize];
+            off += block.len();
+            if block.is_empty() {
+                None
+            } else {
+                let st: Settings = serde_json::from_slice(block)
+                    .map_err(|e| corrupt(format!("analysis settings are not readable: {e}")))?;
+                Some(st)
+            }
+        } else {
+            None
+        };
         if off != body_end {
             return Err(corrupt("trailing bytes after the path table".into()));
         }
@@ -725,6 +780,7 @@ impl Index {
                 sample_rate: u32_at(56),
                 max_duration_s: Some(f32::from_bits(u32_at(60))).filter(|d| *d > 0.0),
             }),
+            record_settings,
         })
     }
 }

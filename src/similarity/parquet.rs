@@ -1,6 +1,8 @@
 //! Parquet export of an index: one row per track with columns
 //! `path` (utf8), `schema_version` (int32) and `vector` (`FixedSizeList<float32, dim>`,
-//! the raw, unstandardised values in schema order — `leitmotif schema` names them).
+//! the raw, unstandardised values in schema order — `leitmotif schema` names them), and the
+//! records' analysis settings, when the index knows them, as the file's key-value metadata
+//! [`SETTINGS_KEY`] (the JSON of an `extract` record's `settings`).
 //! Written in row groups of 65 536 tracks, to a temporary file renamed into place (a device
 //! such as /dev/null is written in place).
 
@@ -14,6 +16,9 @@ use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 
 use super::{Index, SimilarityError};
+
+/// Key of the Parquet key-value metadata entry that holds the analysis settings (JSON).
+pub const SETTINGS_KEY: &str = "leitmotif.settings";
 
 /// Rows per record batch / row group.
 const BATCH: usize = 65_536;
@@ -38,7 +43,15 @@ pub fn export(index: &Index, out: &Path) -> Result<(), SimilarityError> {
     let mut failure = None;
     let result = crate::atomic::write_atomically(out, |file| {
         let inner = (|| -> Result<(), SimilarityError> {
-            let mut writer = ArrowWriter::try_new(&mut *file, schema.clone(), None)
+            let props = index.record_settings().map(|st| {
+                parquet::file::properties::WriterProperties::builder()
+                    .set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
+                        SETTINGS_KEY.to_string(),
+                        st.to_value().to_string(),
+                    )]))
+                    .build()
+            });
+            let mut writer = ArrowWriter::try_new(&mut *file, schema.clone(), props)
                 .map_err(|e| err(e.to_string()))?;
             let n = index.len();
             let mut start = 0;
