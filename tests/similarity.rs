@@ -376,3 +376,53 @@ fn stored_v1_index_still_loads() {
         "{line}"
     );
 }
+
+/// A format-1 index knew only the fingerprint of its analysis settings: it still loads, and
+/// `index add` with records of the same settings fills in the full settings (format 2).
+#[test]
+fn index_add_fills_in_the_settings_of_a_format_1_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("r.jsonl");
+    let o = lm(&[
+        "extract",
+        "-q",
+        "-o",
+        s(&records),
+        s(&repo("audio-samples/song1_92bpm_a_minor.mp3")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let record: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&records).unwrap().trim()).unwrap();
+    let settings = leitmotif::output::Settings::of_record(&record).unwrap();
+    // a format-2 index of two toy tracks, rewritten as format 1: no settings block,
+    // version 1, CRC recomputed
+    let entries = (0..2)
+        .map(|i| (format!("toy{i}.flac"), vec![i as f32 + 0.5; DIM]))
+        .collect();
+    let mut idx = Index::build(entries).unwrap();
+    idx.set_record_settings(Some(settings.clone()));
+    let v2 = dir.path().join("v2.idx");
+    idx.save(&v2).unwrap();
+    let bytes = std::fs::read(&v2).unwrap();
+    let json = settings.to_value().to_string();
+    let body_end = bytes.len() - 4 - 4 - json.len();
+    let mut v1 = bytes[..body_end].to_vec();
+    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let crc = crc32fast::hash(&v1);
+    v1.extend_from_slice(&crc.to_le_bytes());
+    let v1_path = dir.path().join("v1.idx");
+    std::fs::write(&v1_path, &v1).unwrap();
+    let loaded = Index::load(&v1_path).unwrap();
+    assert!(loaded.record_settings().is_none());
+    assert_eq!(
+        loaded.settings().map(|st| st.fingerprint),
+        Some(settings.fingerprint())
+    );
+    let o = lm(&["index", "add", "--index", s(&v1_path), s(&records)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = lm(&["index", "info", s(&v1_path)]);
+    let info: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(info["format_version"], 2);
+    assert_eq!(info["vectors"], 3);
+    assert_eq!(info["settings"], record["settings"]);
+}
