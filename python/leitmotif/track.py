@@ -212,6 +212,13 @@ class Index:
         """list of str: the indexed paths, in row order."""
         return list(self._native.paths)
 
+    @property
+    def settings(self):
+        """dict or None: the analysis settings of the indexed records (the ``settings`` of an
+        extract record: sample rate, FFT size, hop, duration limit, tempo range, analysis
+        version), or None for an index built from records that do not carry them."""
+        return self._native.settings
+
     def vectors(self):
         """The raw feature vectors, ``np.ndarray [shape=(n, dim)]`` float32, row order."""
         return self._native.vectors()
@@ -222,7 +229,8 @@ class Index:
         Parameters
         ----------
         src : str or os.PathLike
-            An indexed path (excluded from its own answer) or any audio file (analysed).
+            An indexed path (excluded from its own answer) or any audio file (analysed with
+            the index's sample rate and duration limit, as ``leitmotif similar``).
         k : int > 0
             Default 10.
 

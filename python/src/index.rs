@@ -7,7 +7,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
 use leitmotif::similarity::{Index as Inner, Metric, SearchMode};
-use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline};
+use leitmotif::{FeatureOptions, Pipeline};
 
 use crate::errors::to_py;
 
@@ -47,6 +47,19 @@ impl Index {
         self.inner.paths().to_vec()
     }
 
+    /// The analysis settings of the indexed records (the `settings` of an extract record),
+    /// or `None` for an index that does not know them (built from older records).
+    #[getter]
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.inner.record_settings() {
+            Some(st) => Ok(Some(
+                py.import("json")?
+                    .call_method1("loads", (st.to_value().to_string(),))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// The raw feature vectors, `(n, dim)` float32, in row order.
     fn vectors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let dim = self.inner.dim();
@@ -67,8 +80,10 @@ impl Index {
             let (qz, skip) = match self.inner.find(&q) {
                 Some(id) => (self.inner.z_vector(id).to_vec(), Some(id)),
                 None => {
-                    let mut p = Pipeline::new(AnalysisConfig::default(), FeatureOptions::default())
-                        .map_err(to_py)?;
+                    // analysed with the settings of the index's vectors, as `leitmotif similar`
+                    let mut p =
+                        Pipeline::new(self.inner.analysis_config(), FeatureOptions::default())
+                            .map_err(to_py)?;
                     let v = p.analyze(&path).map_err(to_py)?.record.vector;
                     (self.inner.standardize(&v, &q).map_err(sim_err)?, None)
                 }

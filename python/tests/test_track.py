@@ -149,3 +149,25 @@ def test_index_similar_and_vectors(sample_paths, cli, tmp_path):
                           capture_output=True, text=True, check=True).stdout
     cli_paths = [n["path"] for n in json.loads(want.splitlines()[0])["neighbors"]]
     assert list(paths) == cli_paths
+
+
+def test_index_settings_and_audio_queries_use_them(sample_paths, cli, tmp_path):
+    # an index of records analysed at 16 kHz: Index.settings are theirs, and an audio query
+    # that is not in the index is analysed at 16 kHz too, as `leitmotif similar` does
+    feats = tmp_path / "f16.jsonl"
+    idx = tmp_path / "lib16.idx"
+    subprocess.run([cli, "extract", "-q", "--sample-rate", "16000", "-o", str(feats)]
+                   + sample_paths[1:], check=True)
+    subprocess.run([cli, "index", "build", str(feats), "-o", str(idx)], check=True,
+                   capture_output=True)
+    index = leitmotif.Index.open(idx)
+    with open(feats) as f:
+        record = json.loads(f.readline())
+    assert index.settings == record["settings"]
+    assert index.settings["sample_rate"] == 16000
+    paths, dist = index.similar(sample_paths[0], k=2)
+    want = json.loads(subprocess.run(
+        [cli, "similar", "--index", str(idx), "-k", "2", "--json", sample_paths[0]],
+        capture_output=True, text=True, check=True).stdout.splitlines()[0])
+    assert list(paths) == [n["path"] for n in want["neighbors"]]
+    np.testing.assert_allclose(dist, [n["distance"] for n in want["neighbors"]], rtol=1e-5)

@@ -208,15 +208,6 @@ fn gather(
 }
 
 /// The analysis configuration of an index's vectors (the defaults when unknown).
-fn config_of(settings: Option<IndexSettings>) -> AnalysisConfig {
-    let mut config = AnalysisConfig::default();
-    if let Some(s) = settings {
-        config.sample_rate = s.sample_rate;
-        config.max_duration_s = s.max_duration_s.map(f64::from);
-    }
-    config
-}
-
 pub fn run(args: IndexArgs) -> i32 {
     match args.command {
         IndexCommand::Build {
@@ -269,7 +260,7 @@ pub fn run(args: IndexArgs) -> i32 {
                     return 1;
                 }
             };
-            let g = match gather(&inputs, jobs, &config_of(idx.settings())) {
+            let g = match gather(&inputs, jobs, &idx.analysis_config()) {
                 Ok(x) => x,
                 Err(e) => {
                     eprintln!("leitmotif: {e}");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use leitmotif::similarity::{Index, Metric, SearchMode, ivf};
-use leitmotif::{AnalysisConfig, FeatureOptions, Pipeline, batch};
+use leitmotif::{FeatureOptions, Pipeline, batch};
 
 #[derive(Args, Debug)]
 pub struct SimilarArgs {
@@ -120,11 +120,7 @@ pub fn run(args: SimilarArgs) -> i32 {
     }
     let k = args.k as usize;
     // queries given as audio are analysed with the settings of the index's vectors
-    let mut config = AnalysisConfig::default();
-    if let Some(st) = index.settings() {
-        config.sample_rate = st.sample_rate;
-        config.max_duration_s = st.max_duration_s.map(f64::from);
-    }
+    let config = index.analysis_config();
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

@@ -327,6 +327,18 @@ impl Index {
         }
     }
 
+    /// The configuration for analysing an audio query against this index: the default, with
+    /// the sample rate and duration limit of the index's vectors when known (other settings
+    /// are refused when they differ, see [`IndexSettings`]).
+    pub fn analysis_config(&self) -> crate::AnalysisConfig {
+        let mut config = crate::AnalysisConfig::default();
+        if let Some(st) = self.settings {
+            config.sample_rate = st.sample_rate;
+            config.max_duration_s = st.max_duration_s.map(f64::from);
+        }
+        config
+    }
+
     /// The full analysis settings of the vectors (the records' `settings` object), when
     /// known: indexes built from records or exports that carry them, saved by format 2.
     pub fn record_settings(&self) -> Option<&Settings> {
