@@ -12,6 +12,7 @@
 
 crate::internal_mod!(extractor);
 crate::internal_mod!(loudness);
+crate::internal_mod!(noise);
 crate::internal_mod!(onset);
 crate::internal_mod!(rhythm);
 crate::internal_mod!(spectral);

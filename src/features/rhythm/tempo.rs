@@ -146,7 +146,7 @@ pub struct TempoParams {
     pub level_threshold: f32,
     /// When `true` (the default), an envelope whose best comb salience does not exceed what
     /// noise reaches has no tempo (`None`). When `false` (the pipeline passes `false` for
-    /// audio that is not noise-like, see `features::rhythm::NOISE_FLATNESS`), the strongest
+    /// audio that is not noise-like, see `features::noise::NOISE_FLATNESS`), the strongest
     /// candidate is still reported, with its low confidence.
     pub require_pulse: bool,
     /// Pulse-fill floor ([`FILL_FLOOR`]); 0 disables the fill term.

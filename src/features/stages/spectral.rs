@@ -6,7 +6,7 @@ use crate::dsp::Frame;
 use crate::features::spectral;
 use crate::features::zcr::Zcr;
 use crate::features::extractor::SpectralSummary;
-use crate::features::rhythm::NoiseFlatness;
+use crate::features::noise::NoiseFlatness;
 use crate::summary::{RunningStats, VecStat};
 
 /// Per-track state.

@@ -273,12 +273,12 @@ pub const N_CANDIDATES: usize = 4;
 /// (`cv` < 0.2; white noise measures `cv` ≈ 0.1, the real tuning sets `cv` ≥ 0.29).
 pub const MIN_TONALNESS: f64 = 0.5;
 /// The lower tonalness threshold used when the pipeline knows the audio is not noise-like
-/// (mean spectral flatness below `features::rhythm::NOISE_FLATNESS`): `cv` < 0.08. Dense
+/// (mean spectral flatness below `features::noise::NOISE_FLATNESS`): `cv` < 0.08. Dense
 /// orchestral recordings measure `cv` 0.10–0.15 (three of 16 Wesnoth tracks), pink noise
 /// 0.05, silence 0; white noise (`cv` ≈ 0.1) is caught by its flatness instead.
 pub const MIN_TONALNESS_PITCHED: f64 = 0.2;
 /// The higher tonalness threshold used when the pipeline knows the audio is noise-like (mean
-/// spectral flatness above `features::rhythm::NOISE_FLATNESS`: noise, drums): `cv` < 0.3.
+/// spectral flatness above `features::noise::NOISE_FLATNESS`: noise, drums): `cv` < 0.3.
 /// Drum loops rendered from the General MIDI kit measure `cv` 0.19–0.20, tonal music 0.37–0.89.
 pub const MIN_TONALNESS_NOISY: f64 = 0.75;
 

@@ -339,7 +339,7 @@ impl TonalAnalyzer {
     }
 
     /// [`TonalAnalyzer::finish`] told whether the audio is noise-like (mean spectral flatness
-    /// above `features::rhythm::NOISE_FLATNESS`). The no-key threshold is then
+    /// above `features::noise::NOISE_FLATNESS`). The no-key threshold is then
     /// [`key::MIN_TONALNESS_PITCHED`] for audio that is not (dense orchestral recordings with a
     /// flat-ish profile still get a key) and [`key::MIN_TONALNESS_NOISY`] for audio that is
     /// (drums and noise get none), instead of [`key::MIN_TONALNESS`].
