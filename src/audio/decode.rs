@@ -1,9 +1,9 @@
 //! Decoding: any supported file → interleaved f32 chunks at the source sample rate.
 //!
 //! symphonia 0.6 demuxes every container (every format and codec feature enabled). Each track
-//! is decoded through one [`PacketDecoder`]: mono and stereo ALAC up to 24 bits by the own
-//! [`AlacDecoder`] (bit-identical to symphonia's and 1.8× faster end to end, docs/decoders.md),
-//! everything else by the codec registry of [`super::opus::codecs`]: symphonia's decoders plus
+//! is decoded through one `PacketDecoder`: mono and stereo ALAC up to 24 bits by the own
+//! `AlacDecoder` (bit-identical to symphonia's and 1.8× faster end to end, docs/decoders.md),
+//! everything else by the codec registry of `super::opus::codecs`: symphonia's decoders plus
 //! the libopus-based Opus decoder.
 //!
 //! # Corrupt-data policy

@@ -4,7 +4,7 @@
 //! in them (an assertion on a malformed header, an arithmetic overflow) is caught where it
 //! happens and becomes an [`crate::Error`] that names the file and quotes the panic. Rust's
 //! default panic hook would still print the panic to stderr, with a path into the cargo
-//! registry, which reads like a crash of the whole program. [`catch_third_party`] marks the
+//! registry, which reads like a crash of the whole program. `catch_third_party` marks the
 //! thread while such a call runs, so that a program's panic hook can leave those panics
 //! unprinted ([`in_third_party_call`], [`quiet_caught_decoder_panics`]); the `leitmotif` binary
 //! and the Python module install such a hook. The library itself never changes the process's
