@@ -11,7 +11,8 @@ use serde_json::Value;
 use super::columns::{Column, columns, flatten};
 use crate::atomic::write_atomically;
 
-fn quote(field: &str) -> String {
+/// A CSV field, quoted (quotes doubled) when it holds a comma, a quote or a line break.
+pub(crate) fn quote(field: &str) -> String {
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
@@ -19,7 +20,8 @@ fn quote(field: &str) -> String {
     }
 }
 
-fn cell(v: Option<&Value>) -> String {
+/// The CSV cell of a flattened value: empty for none or null, strings as they are, else JSON.
+pub(crate) fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => quote(s),

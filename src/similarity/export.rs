@@ -39,14 +39,7 @@ pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), Similarit
     let settings_cells: Vec<(String, String)> = settings
         .iter()
         .flat_map(|st| crate::output::columns::flatten(&serde_json::json!({ "settings": st })))
-        .map(|(name, v)| {
-            let text = match v {
-                serde_json::Value::Null => String::new(),
-                serde_json::Value::String(t) => t,
-                other => other.to_string(),
-            };
-            (name, text)
-        })
+        .map(|(name, v)| (name, crate::output::csv::cell(Some(&v))))
         .collect();
     crate::atomic::write_atomically(out, |file| {
         let mut w = BufWriter::new(file);
@@ -56,7 +49,7 @@ pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), Similarit
                 write!(w, ",vector.values.{i}")?;
             }
             for (name, _) in &settings_cells {
-                write!(w, ",{name}")?;
+                write!(w, ",{}", crate::output::csv::quote(name))?;
             }
             writeln!(w)?;
         }
@@ -64,12 +57,12 @@ pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), Similarit
             let values = index.raw_vector(i as u32);
             match format {
                 Format::Csv => {
-                    write!(w, "{},{version}", csv_quote(path))?;
+                    write!(w, "{},{version}", crate::output::csv::quote(path))?;
                     for v in values {
                         write!(w, ",{}", serde_json::json!(v))?;
                     }
                     for (_, text) in &settings_cells {
-                        write!(w, ",{}", csv_quote(text))?;
+                        write!(w, ",{text}")?;
                     }
                     writeln!(w)?;
                 }
@@ -91,13 +84,4 @@ pub fn export(index: &Index, out: &Path, format: Format) -> Result<(), Similarit
         path: out.into(),
         source: e,
     })
-}
-
-/// A CSV cell: quoted (quotes doubled) when it holds a comma, a quote or a line break.
-fn csv_quote(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\"")).into()
-    } else {
-        text.into()
-    }
 }
