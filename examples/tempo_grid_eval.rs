@@ -177,11 +177,7 @@ fn main() {
     println!("default {:?}", score(&default, verbose));
     // `--dump PATH`: per track, every examined comb peak with the quantities a level decision
     // can use (JSON lines), for offline study of the octave decision
-    if let Some(path) = args
-        .iter()
-        .position(|a| a == "--dump")
-        .and_then(|i| args.get(i + 1))
-    {
+    if let Some(path) = dump_at.and_then(|i| args.get(i)) {
         use leitmotif::features::rhythm::harmony::{SpanScratch, span_ratios};
         use leitmotif::features::rhythm::tempo::{
             ACF_SPAN_S, COMB_HARMONICS, DETREND_S, FOLD_WINDOW_S, autocorrelation, comb_salience,
@@ -197,8 +193,9 @@ fn main() {
             let r = rh.analyze_hinted(env, rows, sr, hop, *noise_like);
             let Some(t) = rh.last_tempo else { continue };
             detrend(env, ((DETREND_S * fps).round() as usize).max(3), &mut det);
-            let max_lag =
-                ((ACF_SPAN_S * fps).max(COMB_HARMONICS as f32 * 60.0 * fps / 40.0)).ceil() as usize;
+            // the lag span of `tempo::estimate` at the default range's slowest tempo
+            let slowest = 60.0 * fps / default.min_bpm;
+            let max_lag = ((ACF_SPAN_S * fps).max(COMB_HARMONICS as f32 * slowest)).ceil() as usize;
             autocorrelation(&det, max_lag.min(env.len() / 2).max(2), &mut rho);
             det.iter_mut().for_each(|v| *v = v.max(0.0));
             let window = (FOLD_WINDOW_S * fps).round() as usize;

@@ -8,8 +8,9 @@
 /// Mean spectral flatness (librosa `spectral_flatness`, power) of the sounding frames
 /// ([`NoiseFlatness`]) above which audio counts as noise-like for the no-tempo decision
 /// ([`crate::features::rhythm::Rhythm::analyze_hinted`]) and the no-key decision
-/// ([`crate::features::tonal::TonalAnalyzer::finish_hinted`]). Music measures 0.00002–0.015 (the bundled samples, the
-/// fixtures, 16 Wesnoth tracks), pink noise 0.15, white noise ≈ 0.5, digital silence 1.
+/// ([`crate::features::tonal::TonalAnalyzer::finish_hinted`]). Music measures 0.00002–0.015
+/// (the bundled samples, the fixtures, 16 Wesnoth tracks), pink noise 0.15, white noise ≈ 0.5,
+/// digital silence 1.
 pub const NOISE_FLATNESS: f32 = 0.05;
 
 /// Frame RMS (the linear `rms` feature of the frame) below which a frame is silent, −60 dBFS:
