@@ -16,7 +16,7 @@
 //! low-register chroma at the truth's and the estimate's level; `--no-grid` skips the grid; `--all` prints every
 //! grid row (default: the best 40). `LM_NO_BLEND=1` makes the default setting (the `--verbose`
 //! one) use the level demotion instead of the blend, `LM_LOW_SPAN=R` its low-register span ratio
-//! `R` (`inf`: off). `--dump OUT.jsonl` writes, per track, every examined comb peak with the
+//! `R` (`inf`: off), `LM_GRID_DEMOTION=F` its metrical-grid demotion `F` (1: off). `--dump OUT.jsonl` writes, per track, every examined comb peak with the
 //! quantities an octave decision can use (tools/octave_model_study.py reads it).
 use std::path::Path;
 
@@ -172,6 +172,10 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(leitmotif::features::rhythm::harmony::LOW_SPAN_RATIO),
+        grid_demotion: std::env::var("LM_GRID_DEMOTION")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(leitmotif::features::rhythm::tempo::GRID_DEMOTION),
         ..RhythmConfig::default()
     };
     println!("default {:?}", score(&default, verbose));

@@ -375,6 +375,19 @@ fn groove_at_half_and_double_density() {
     }
 }
 
+/// A ska groove (MMA's SkaClap at 102.5 BPM, cut from a real-style render) whose beat level the
+/// harmonic-span test demotes: the tempo is still a level of the metrical grid of its strongest
+/// comb peaks (51 and 102 BPM), not the weak 81.6 BPM peak between them that won before the
+/// metrical-grid test of the tempo stage.
+#[test]
+fn ska_groove_keeps_to_the_metrical_grid() {
+    let r = cli_record("ska_clap_102.ogg", &[]);
+    let bpm = r["tempo"]["bpm"].as_f64().unwrap();
+    assert!((bpm - 102.5).abs() <= 0.02 * 102.5, "{bpm}");
+    let beats = r["beats"].as_array().unwrap();
+    assert!(on_grid(beats, 102.0) >= 0.9, "beats off the grid");
+}
+
 /// A waltz at 138 BPM: the beat, not the bar (46) or a 3:2 level (92).
 #[test]
 fn waltz_keeps_its_beat() {

@@ -31,6 +31,14 @@ mono, 22050 Hz, Ogg Vorbis (quality 1) or FLAC, 12-30 s, so the set stays around
   5 read C major without the cue and all 8 C minor with it; the committed one reads C major
   without it. Truth: C minor.
 
+- ska_clap_102.ogg: the first 30 s of the TUNING groove `v030.mp3` of
+  `real_dev_corpus.py grooves` seed 11 (MMA's SkaClap at 102.5 BPM in B major, bars cycling
+  I-IV-V7-I), cut and re-encoded from that render (`GROOVES_TUNE=DIR`, the rendered set; skipped
+  without it). Its strongest comb peaks are 51 and 102 BPM, and the harmonic-span test demotes
+  102; before the metrical-grid test of features/rhythm/tempo.rs it read 81.6 BPM, a weak peak
+  on neither's grid (4:5). Six fresh MMA renders of the same groove read 102.5 either way: the
+  committed file is the render that showed the fault. Truth: 102.5 BPM.
+
 Needs mma (apt) for the three MMA fixtures. Files that exist are kept: delete one to render it
 again (renders are not bit-reproducible).
 """
@@ -172,6 +180,12 @@ def main():
     if todo("strut_c_minor.ogg"):
         mma_render(mma_groove("Strut2Sus", 102.4, ["Cm", "Cm", "Fm", "G7"], bars=24), f"{OUT}/strut_c_minor.ogg", 24)
     truth["strut_c_minor.ogg"] = {"bpm": 102.4, "key": "C", "mode": "minor"}
+    if todo("ska_clap_102.ogg") and os.environ.get("GROOVES_TUNE"):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i",
+                        os.path.join(os.environ["GROOVES_TUNE"], "v030.mp3"), "-t", "30", "-ac", "1",
+                        "-ar", "22050", "-af", "loudnorm=I=-16:TP=-1.5", "-c:a", "libvorbis", "-q:a", "1",
+                        f"{OUT}/ska_clap_102.ogg"], check=True)
+    truth["ska_clap_102.ogg"] = {"bpm": 102.5, "key": "B", "mode": "major"}
     if todo("silence.flac"):
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono",
                         "-t", "12", "-c:a", "flac", f"{OUT}/silence.flac"], check=True)

@@ -43,8 +43,9 @@ pub struct Settings {
 /// Version of the analysis methods, raised whenever a change of method changes the numbers a
 /// record holds for the same input and settings, so that a resumed run or an index does not
 /// mix records of two methods. 2: the key's dominant-seventh cue (2026-12); 3: the tempo's
-/// low-register harmonic-span test (2026-12); 4: the key's harmonic-minor cue (2026-12).
-pub const ANALYSIS_VERSION: u32 = 4;
+/// low-register harmonic-span test (2026-12); 4: the key's harmonic-minor cue (2026-12); 5: the
+/// tempo's metrical-grid test (2026-12).
+pub const ANALYSIS_VERSION: u32 = 5;
 
 fn default_min_bpm() -> f32 {
     crate::features::rhythm::DEFAULT_MIN_BPM

@@ -82,6 +82,9 @@ pub struct RhythmConfig {
     pub span_window: usize,
     /// Level-salience blend ([`tempo::TempoParams::level_blend`], default `true`).
     pub level_blend: bool,
+    /// Factor on the score of a weak comb peak off the strong peaks' metrical grid
+    /// ([`tempo::GRID_DEMOTION`]; 1 disables the test).
+    pub grid_demotion: f32,
 }
 
 // The noise-like decision serves the rhythm and the tonal stage; it lives in
@@ -111,6 +114,7 @@ impl Default for RhythmConfig {
             low_span_ratio: harmony::LOW_SPAN_RATIO,
             span_window: harmony::SPAN_WINDOW,
             level_blend: true,
+            grid_demotion: tempo::GRID_DEMOTION,
         }
     }
 }
@@ -215,6 +219,7 @@ impl Rhythm {
             low_span_ratio: self.config.low_span_ratio,
             span_window: self.config.span_window,
             level_blend: self.config.level_blend,
+            grid_demotion: self.config.grid_demotion,
         };
         let Some(t) = tempo::estimate(onset_env, chroma, fps, &params, &mut self.scratch) else {
             return RhythmResult {

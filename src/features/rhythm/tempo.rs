@@ -60,14 +60,23 @@
 //!    admissible, else 1 (Goto & Muraoka 1999: chords change on bar lines).
 //! 6. **Tempo prior** (log-normal, as in Klapuri et al. 2006 and Ellis 2007): the beat of most
 //!    music lies near a moderate tempo, `W(b) = exp(−½ (log2(b / μ) / σ)²)` with
-//!    `μ` = [`PRIOR_BPM`], `σ` = [`PRIOR_OCTAVES`]. The tempo is
-//!    `argmax_τ W(b(τ)) · L(τ) · F(τ) · H(τ)` over the candidates; its period is then refined
+//!    `μ` = [`PRIOR_BPM`], `σ` = [`PRIOR_OCTAVES`].
+//!
+//!    **Metrical grid**: metrical levels nest, each dividing the one above into 2 or 3 (Lerdahl
+//!    & Jackendoff 1983; the tatum/tactus/measure of Klapuri 2006), so two levels of one piece
+//!    are in the ratio `n` or `1/n`, `n` ∈ [`GRID_RATIOS`] = {1, 2, 3, 4, 6, 8}. The *strong*
+//!    peaks (comb salience ≥ [`GRID_STRONG`] = 0.6 of the strongest) are taken as levels of
+//!    the grid; a weak peak within [`GRID_TOLERANCE`] (3 %) of no strong peak's ratio is no level
+//!    of it, `G(τ)` = [`GRID_DEMOTION`] (0.1), else 1. This keeps a weak peak between the
+//!    levels (4:5 of the beat) from winning when the other terms demote every strong level.
+//!
+//!    The tempo is `argmax_τ W(b(τ)) · L(τ) · F(τ) · H(τ) · G(τ)` over the candidates; its period is then refined
 //!    by a long comb (all multiples `kτ ≤ L`) searched ±2 % around it. `μ` = 130 BPM and
 //!    `σ` = 0.6 octave (centred above the usual ~120 BPM because the comb favours slower levels: a level whose
 //!    strong and weak beats alternate has a higher mean autocorrelation at twice its period),
-//!    `γ` = 1, `θ` = 0.5, `φ₀` and the span ratio were chosen on the tuning sets (see
+//!    `γ` = 1, `θ` = 0.5, `φ₀`, the span ratio and the grid's strong share were chosen on the tuning sets (see
 //!    docs/accuracy.md), not on the sets the figures are reported on.
-//! 7. **Candidates reported**: the candidates' scores `W·L·F·H`, merged within 2 %, normalised to
+//! 7. **Candidates reported**: the candidates' scores `W·L·F·H·G`, merged within 2 %, normalised to
 //!    sum 1, strongest first ([`N_CANDIDATES`] of them).
 //! 8. **Confidence** `= clamp(S(τ̂), 0, 1)` at the chosen period: the mean normalised
 //!    autocorrelation at its first multiples — 1 for a perfectly periodic envelope, ≈ 0 for
@@ -111,6 +120,17 @@ pub const FILL_FLOOR: f32 = 0.05;
 /// Smallest fill factor: a too-fast level is demoted tenfold, not removed, so it stays
 /// among the candidates and can still win inside a narrow `--tempo-range`.
 pub const FILL_MIN_FACTOR: f32 = 0.1;
+/// Metrical-grid test (step 6): a comb peak is *strong* when its salience is at least this
+/// share of the strongest peak's.
+pub const GRID_STRONG: f32 = 0.6;
+/// Metrical-grid test: factor on the score of a weak peak that is no level of the strong
+/// peaks' grid ([`TempoParams::grid_demotion`]; 1 disables the test).
+pub const GRID_DEMOTION: f32 = 0.1;
+/// Metrical-grid test: the integer ratios `n` by which metrical levels nest (each level
+/// divides the one above it into 2 or 3).
+pub const GRID_RATIOS: [f32; 6] = [1.0, 2.0, 3.0, 4.0, 6.0, 8.0];
+/// Metrical-grid test: relative tolerance of a ratio.
+pub const GRID_TOLERANCE: f32 = 0.03;
 /// Comb peaks examined as candidates.
 pub const MAX_PEAKS: usize = 8;
 /// Tempo candidates reported.
@@ -164,6 +184,9 @@ pub struct TempoParams {
     /// `true` (the default): the level salience blends toward the faster level's comb salience
     /// (step 5); `false`: it is demoted by `(1 − e)^γ`.
     pub level_blend: bool,
+    /// Factor on the score of a weak comb peak that is no level of the strong peaks'
+    /// metrical grid ([`GRID_DEMOTION`]; 1 disables the test, step 6).
+    pub grid_demotion: f32,
 }
 
 impl Default for TempoParams {
@@ -183,6 +206,7 @@ impl Default for TempoParams {
             low_span_ratio: harmony::LOW_SPAN_RATIO,
             span_window: harmony::SPAN_WINDOW,
             level_blend: true,
+            grid_demotion: GRID_DEMOTION,
         }
     }
 }
@@ -589,6 +613,9 @@ pub fn estimate(
             p.score = 0.0;
         }
     }
+    if params.grid_demotion < 1.0 {
+        demote_off_grid(peaks, params.grid_demotion.max(0.0));
+    }
     peaks.sort_by(|a, b| b.score.total_cmp(&a.score));
     let chosen = peaks[0];
     let mut period = refine_period(rho, bpm_to_period(chosen.bpm));
@@ -637,6 +664,35 @@ pub fn estimate(
     })
 }
 
+/// `true` when `a` and `b` (BPM) are levels of one metrical grid: one is `n` times the other
+/// for an `n` of [`GRID_RATIOS`], within [`GRID_TOLERANCE`].
+fn on_one_grid(a: f32, b: f32) -> bool {
+    let r = a / b;
+    GRID_RATIOS
+        .iter()
+        .any(|&n| (r / n - 1.0).abs() <= GRID_TOLERANCE || (r * n - 1.0).abs() <= GRID_TOLERANCE)
+}
+
+/// Step 6's metrical-grid test: multiplies by `factor` the score of every weak peak (comb
+/// salience below [`GRID_STRONG`] of the strongest) that is on no strong peak's grid
+/// ([`on_one_grid`]).
+fn demote_off_grid(peaks: &mut [Peak], factor: f32) {
+    let strongest = peaks.iter().fold(0.0f32, |m, p| m.max(p.salience));
+    let floor = GRID_STRONG * strongest;
+    for i in 0..peaks.len() {
+        let p = peaks[i];
+        if p.salience >= floor {
+            continue;
+        }
+        let on_grid = peaks
+            .iter()
+            .any(|q| q.salience >= floor && on_one_grid(p.bpm, q.bpm));
+        if !on_grid {
+            peaks[i].score *= factor;
+        }
+    }
+}
+
 /// Refines a beat period by maximising the long comb `Σ_{kτ ≤ L} ρ(kτ) / K(τ)` within ±2 %.
 pub fn refine_period(rho: &[f32], period: f32) -> f32 {
     let span = (rho.len() - 1) as f32;
@@ -683,6 +739,33 @@ mod tests {
             .enumerate()
             .fold((0, f32::MIN), |a, (i, &v)| if v > a.1 { (i, v) } else { a });
         assert_eq!(imax + 5, 20);
+    }
+
+    #[test]
+    fn weak_peaks_off_the_strong_peaks_grid_are_demoted() {
+        let peak = |bpm, salience, score| Peak {
+            bpm,
+            salience,
+            score,
+            ..Peak::default()
+        };
+        // strong: 51 and 102 BPM (salience ≥ 0.6 × 0.72); weak: 153.5 (3 × 51, on the grid),
+        // 81.7 (4:5 of 102) and 136 (8:3 of 51, 4:3 of 102), on neither's
+        let mut peaks = [
+            peak(51.0, 0.72, 0.055),
+            peak(102.0, 0.67, 0.056),
+            peak(81.7, 0.16, 0.088),
+            peak(153.5, 0.10, 0.05),
+            peak(136.0, 0.19, 0.071),
+        ];
+        demote_off_grid(&mut peaks, 0.1);
+        let scores: Vec<f32> = peaks.iter().map(|p| p.score).collect();
+        let want = [0.055, 0.056, 0.0088, 0.05, 0.0071];
+        for (got, want) in scores.iter().zip(want) {
+            assert!((got - want).abs() < 1e-6, "{scores:?}");
+        }
+        assert!(on_one_grid(204.0, 51.0) && on_one_grid(34.0, 102.0));
+        assert!(!on_one_grid(153.0, 102.0) && !on_one_grid(68.0, 102.0));
     }
 
     #[test]
