@@ -769,3 +769,48 @@ fn health_readiness_and_openapi() {
         assert!(doc["paths"]["/v1/analyze"]["post"]["responses"][code].is_object());
     }
 }
+
+/// An index whose vectors were made with other analysis settings than the service's (here
+/// `--tempo-range 150-250`) is refused at start-up with a message naming both, instead of
+/// being searched with incomparable upload vectors.
+#[test]
+fn an_index_of_other_settings_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("r.jsonl");
+    let idx = dir.path().join("r.idx");
+    let st = Command::new(BIN)
+        .args(["extract", "-q", "--tempo-range", "150-250", "-o"])
+        .arg(&records)
+        .arg(repo("tests/fixtures/formats/mp3_vbr_mono_22k.mp3"))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let st = Command::new(BIN)
+        .args(["index", "build", "-o"])
+        .arg(&idx)
+        .arg(&records)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let spool = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--spool-dir"])
+        .arg(spool.path())
+        .arg("--index")
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("r.idx"), "{err}");
+    assert!(err.contains("tempo_range=150-250"), "{err}");
+    assert!(err.contains("tempo_range=40-250"), "{err}");
+}

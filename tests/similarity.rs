@@ -426,3 +426,99 @@ fn index_add_fills_in_the_settings_of_a_format_1_index() {
     assert_eq!(info["vectors"], 3);
     assert_eq!(info["settings"], record["settings"]);
 }
+
+/// An index made from records extracted with `--tempo-range`: an audio query (`similar`) and
+/// audio added to it (`index add`) are analysed over the same range, so a copy of an indexed
+/// track finds it at distance 0 and can be added.
+#[test]
+fn audio_queries_and_additions_use_the_tempo_range_of_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let accuracy = repo("tests/fixtures/accuracy");
+    // 96 BPM over the default range, 192 inside 150–250: the range changes its vector
+    let groove = accuracy.join("groove_sparse_96.ogg");
+    let tracks = [
+        groove.clone(),
+        accuracy.join("groove_waltz_138.ogg"),
+        repo("audio-samples/song1_92bpm_a_minor.mp3"),
+    ];
+    let records = dir.path().join("r.jsonl");
+    let mut args = vec![
+        "extract",
+        "-q",
+        "--tempo-range",
+        "150-250",
+        "-o",
+        s(&records),
+    ];
+    args.extend(tracks.iter().map(|p| s(p)));
+    let o = lm(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let copy = dir.path().join("copy.ogg");
+    std::fs::copy(&groove, &copy).unwrap();
+    let default_range = dir.path().join("d.jsonl");
+    assert!(
+        lm(&["extract", "-q", "-o", s(&default_range), s(&copy)])
+            .status
+            .success()
+    );
+    let vector = |path: &Path, line: usize| -> serde_json::Value {
+        let text = std::fs::read_to_string(path).unwrap();
+        let r: serde_json::Value = serde_json::from_str(text.lines().nth(line).unwrap()).unwrap();
+        r["vector"]["values"].clone()
+    };
+    assert_ne!(vector(&records, 0), vector(&default_range, 0));
+
+    let idx = dir.path().join("lib.idx");
+    let o = lm(&["index", "build", s(&records), "-o", s(&idx)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = lm(&["similar", "--index", s(&idx), "-k", "1", "--json", s(&copy)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let answer: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(answer["neighbors"][0]["path"], s(&groove), "{answer}");
+    let d = answer["neighbors"][0]["distance"].as_f64().unwrap();
+    assert!(d < 1e-4, "distance of the copy to its original: {d}");
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+
+    // records of an older analysis version: an audio query is analysed with this version's
+    // methods, and `similar` says once that the distances are not fully comparable
+    let old_records = dir.path().join("old.jsonl");
+    let text = std::fs::read_to_string(&records).unwrap();
+    let old: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut r: serde_json::Value = serde_json::from_str(l).unwrap();
+            r["settings"]["analysis_version"] = 4.into();
+            r.to_string()
+        })
+        .collect();
+    std::fs::write(&old_records, old.join("\n") + "\n").unwrap();
+    let old_idx = dir.path().join("old.idx");
+    assert!(
+        lm(&["index", "build", s(&old_records), "-o", s(&old_idx)])
+            .status
+            .success()
+    );
+    let o = lm(&[
+        "similar",
+        "--index",
+        s(&old_idx),
+        "-k",
+        "1",
+        s(&copy),
+        s(&copy),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("warning").count(), 1, "{err}");
+    assert!(
+        err.contains("analysis_version=4") && err.contains("analysis_version=5"),
+        "{err}"
+    );
+
+    let o = lm(&["index", "add", "--index", s(&idx), s(&copy)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = lm(&["index", "info", s(&idx)]);
+    let info: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(info["vectors"], 4, "{info}");
+    assert_eq!(info["settings"]["tempo_min_bpm"], 150.0, "{info}");
+}

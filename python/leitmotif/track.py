@@ -230,7 +230,8 @@ class Index:
         ----------
         src : str or os.PathLike
             An indexed path (excluded from its own answer) or any audio file (analysed with
-            the index's sample rate and duration limit, as ``leitmotif similar``).
+            the index's sample rate, duration limit and tempo search range, as
+            ``leitmotif similar``).
         k : int > 0
             Default 10.
 

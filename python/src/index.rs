@@ -6,8 +6,8 @@ use numpy::{IntoPyArray, PyArray2};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
+use leitmotif::Pipeline;
 use leitmotif::similarity::{Index as Inner, Metric, SearchMode};
-use leitmotif::{FeatureOptions, Pipeline};
 
 use crate::errors::to_py;
 
@@ -82,7 +82,7 @@ impl Index {
                 None => {
                     // analysed with the settings of the index's vectors, as `leitmotif similar`
                     let mut p =
-                        Pipeline::new(self.inner.analysis_config(), FeatureOptions::default())
+                        Pipeline::new(self.inner.analysis_config(), self.inner.feature_options())
                             .map_err(to_py)?;
                     let v = p.analyze(&path).map_err(to_py)?.record.vector;
                     (self.inner.standardize(&v, &q).map_err(sim_err)?, None)

@@ -2,6 +2,7 @@
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -152,12 +153,13 @@ def test_index_similar_and_vectors(sample_paths, cli, tmp_path):
 
 
 def test_index_settings_and_audio_queries_use_them(sample_paths, cli, tmp_path):
-    # an index of records analysed at 16 kHz: Index.settings are theirs, and an audio query
-    # that is not in the index is analysed at 16 kHz too, as `leitmotif similar` does
+    # an index of records analysed at 16 kHz over 150-250 BPM: Index.settings are theirs, and
+    # an audio query that is not in the index is analysed with them too, as `leitmotif similar`
+    # does
     feats = tmp_path / "f16.jsonl"
     idx = tmp_path / "lib16.idx"
-    subprocess.run([cli, "extract", "-q", "--sample-rate", "16000", "-o", str(feats)]
-                   + sample_paths[1:], check=True)
+    subprocess.run([cli, "extract", "-q", "--sample-rate", "16000", "--tempo-range", "150-250",
+                    "-o", str(feats)] + sample_paths[1:], check=True)
     subprocess.run([cli, "index", "build", str(feats), "-o", str(idx)], check=True,
                    capture_output=True)
     index = leitmotif.Index.open(idx)
@@ -171,3 +173,10 @@ def test_index_settings_and_audio_queries_use_them(sample_paths, cli, tmp_path):
         capture_output=True, text=True, check=True).stdout.splitlines()[0])
     assert list(paths) == [n["path"] for n in want["neighbors"]]
     np.testing.assert_allclose(dist, [n["distance"] for n in want["neighbors"]], rtol=1e-5)
+    assert index.settings["tempo_min_bpm"] == 150.0
+    # a copy of an indexed track (another path) finds its original at distance 0
+    copy = tmp_path / ("copy" + os.path.splitext(sample_paths[1])[1])
+    shutil.copyfile(sample_paths[1], copy)
+    paths, dist = index.similar(str(copy), k=1)
+    assert list(paths) == [sample_paths[1]]
+    assert dist[0] < 1e-4

@@ -111,6 +111,7 @@ fn gather(
     inputs: &[PathBuf],
     jobs: Option<usize>,
     config: &AnalysisConfig,
+    options: FeatureOptions,
 ) -> Result<Gathered, SimilarityError> {
     let mut entries = Vec::new();
     let mut failed = 0usize;
@@ -167,7 +168,6 @@ fn gather(
         entries.extend(r.entries);
     }
     if !audio.is_empty() {
-        let options = FeatureOptions::default();
         note(Settings::new(config, &options), "audio analysed now".into())?;
         let found = batch::discover(&audio);
         let paths = found.paths;
@@ -215,7 +215,12 @@ pub fn run(args: IndexArgs) -> i32 {
             output,
             jobs,
         } => {
-            let g = match gather(&inputs, jobs, &AnalysisConfig::default()) {
+            let g = match gather(
+                &inputs,
+                jobs,
+                &AnalysisConfig::default(),
+                FeatureOptions::default(),
+            ) {
                 Ok(x) => x,
                 Err(e) => {
                     eprintln!("leitmotif: {e}");
@@ -260,7 +265,7 @@ pub fn run(args: IndexArgs) -> i32 {
                     return 1;
                 }
             };
-            let g = match gather(&inputs, jobs, &idx.analysis_config()) {
+            let g = match gather(&inputs, jobs, &idx.analysis_config(), idx.feature_options()) {
                 Ok(x) => x,
                 Err(e) => {
                     eprintln!("leitmotif: {e}");

@@ -11,8 +11,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use leitmotif::output::Settings;
 use leitmotif::similarity::{Index, Metric, SearchMode, ivf};
-use leitmotif::{FeatureOptions, Pipeline, batch};
+use leitmotif::{Pipeline, batch};
 
 #[derive(Args, Debug)]
 pub struct SimilarArgs {
@@ -121,6 +122,18 @@ pub fn run(args: SimilarArgs) -> i32 {
     let k = args.k as usize;
     // queries given as audio are analysed with the settings of the index's vectors
     let config = index.analysis_config();
+    let options = index.feature_options();
+    // a query analysed now with settings other than the index's (an index of format 1 made
+    // with `--tempo-range`, or vectors of an older analysis version) is not fully comparable
+    let mismatch = index
+        .settings()
+        .filter(|st| st.fingerprint != Settings::new(&config, &options).fingerprint())
+        .map(|_| {
+            index
+                .record_settings()
+                .map_or_else(|| "unknown: an index of format 1".into(), |s| s.describe())
+        });
+    let warned = std::sync::atomic::AtomicBool::new(false);
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -133,7 +146,7 @@ pub fn run(args: SimilarArgs) -> i32 {
             (index.z_vector(id).to_vec(), Some(id))
         } else {
             if pipeline.is_none() {
-                match Pipeline::new(config.clone(), FeatureOptions::default()) {
+                match Pipeline::new(config.clone(), options) {
                     Ok(p) => *pipeline = Some(p),
                     Err(e) => {
                         return Answer::Failed {
@@ -150,7 +163,20 @@ pub fn run(args: SimilarArgs) -> i32 {
                 };
             };
             let v = match p.analyze(q) {
-                Ok(a) => a.record.vector,
+                Ok(a) => {
+                    if let Some(theirs) = &mismatch
+                        && !warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+                    {
+                        eprintln!(
+                            "leitmotif: {}: warning: the index's vectors were made with other \
+                             analysis settings ({theirs}) than the audio queries analysed now \
+                             ({}); their distances are not fully comparable",
+                            args.index.display(),
+                            Settings::new(&config, &options).describe()
+                        );
+                    }
+                    a.record.vector
+                }
                 Err(e) => {
                     let message = if q.exists() {
                         e.to_string()

@@ -125,6 +125,24 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     };
     let metrics = Arc::new(Metrics::default());
     let settings = Settings::new(&analysis, &FeatureOptions::default());
+    // uploads are analysed with the service's settings: an index whose vectors were made
+    // with others would be searched with incomparable queries
+    if let (Some(path), Some(state)) = (&config.index, &index)
+        && let Some(st) = state.index.settings()
+        && st.fingerprint != settings.fingerprint()
+    {
+        let theirs = state
+            .index
+            .record_settings()
+            .map_or_else(|| "unknown: an index of format 1".into(), |s| s.describe());
+        return Err(format!(
+            "{}: the index's vectors were made with other analysis settings ({theirs}) \
+             than this service analyses uploads with ({}); rebuild the index from records \
+             made with the service's settings",
+            path.display(),
+            settings.describe()
+        ));
+    }
     let pool = Pool::start(config.jobs, config.queue, analysis, Arc::clone(&metrics))
         .map_err(|e| e.to_string())?;
     // Safety net behind the analyzer's deadline: the longest a request may wait for its

@@ -339,6 +339,21 @@ impl Index {
         config
     }
 
+    /// The feature options for analysing an audio query against this index: the tempo
+    /// search range of the index's vectors when their full settings are known
+    /// ([`Self::record_settings`], indexes of format 2), else the default. Without it a query
+    /// against an index made with `--tempo-range` would be analysed over the default range, and
+    /// its tempo dimensions would not be comparable.
+    pub fn feature_options(&self) -> crate::FeatureOptions {
+        crate::FeatureOptions {
+            tempo_range: self
+                .record_settings
+                .as_ref()
+                .map(|s| (s.tempo_min_bpm, s.tempo_max_bpm)),
+            ..crate::FeatureOptions::default()
+        }
+    }
+
     /// The full analysis settings of the vectors (the records' `settings` object), when
     /// known: indexes built from records or exports that carry them, saved by format 2.
     pub fn record_settings(&self) -> Option<&Settings> {
