@@ -1,12 +1,14 @@
 //! The similarity index (`leitmotif index` files) from Python.
 
+use std::ffi::CString;
 use std::path::PathBuf;
 
 use numpy::{IntoPyArray, PyArray2};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 
 use leitmotif::Pipeline;
+use leitmotif::output::Settings;
 use leitmotif::similarity::{Index as Inner, Metric, SearchMode};
 
 use crate::errors::to_py;
@@ -76,22 +78,35 @@ impl Index {
     #[pyo3(signature = (path, k=10))]
     fn similar(&self, py: Python<'_>, path: PathBuf, k: usize) -> PyResult<Vec<(String, f32)>> {
         let q = path.to_string_lossy().into_owned();
-        let found = py.detach(|| -> PyResult<_> {
+        let (config, options) = (self.inner.analysis_config(), self.inner.feature_options());
+        let (found, analysed) = py.detach(|| -> PyResult<_> {
             let (qz, skip) = match self.inner.find(&q) {
                 Some(id) => (self.inner.z_vector(id).to_vec(), Some(id)),
                 None => {
                     // analysed with the settings of the index's vectors, as `leitmotif similar`
-                    let mut p =
-                        Pipeline::new(self.inner.analysis_config(), self.inner.feature_options())
-                            .map_err(to_py)?;
+                    let mut p = Pipeline::new(config.clone(), options).map_err(to_py)?;
                     let v = p.analyze(&path).map_err(to_py)?.record.vector;
                     (self.inner.standardize(&v, &q).map_err(sim_err)?, None)
                 }
             };
-            Ok(self
+            let found = self
                 .inner
-                .search(&qz, k, &self.weights, SearchMode::Exact, skip))
+                .search(&qz, k, &self.weights, SearchMode::Exact, skip);
+            Ok((found, skip.is_none()))
         })?;
+        // as `leitmotif similar`: say when the query could not be analysed with the index's
+        // own settings (an older analysis version, a format-1 index of another tempo range)
+        let now = Settings::new(&config, &options);
+        if analysed && let Some(theirs) = self.inner.settings_differ_from(&now) {
+            let message = format!(
+                "the index's vectors were made with other analysis settings ({theirs}) than \
+                 the audio query analysed now ({}); their distances are not fully comparable",
+                now.describe()
+            );
+            let message =
+                CString::new(message).map_err(|e| PyValueError::new_err(e.to_string()))?;
+            PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)?;
+        }
         Ok(found
             .into_iter()
             .map(|n| (self.inner.path(n.id).to_string(), n.distance))

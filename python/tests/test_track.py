@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -177,6 +178,21 @@ def test_index_settings_and_audio_queries_use_them(sample_paths, cli, tmp_path):
     # a copy of an indexed track (another path) finds its original at distance 0
     copy = tmp_path / ("copy" + os.path.splitext(sample_paths[1])[1])
     shutil.copyfile(sample_paths[1], copy)
-    paths, dist = index.similar(str(copy), k=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the settings match: no warning
+        paths, dist = index.similar(str(copy), k=1)
     assert list(paths) == [sample_paths[1]]
     assert dist[0] < 1e-4
+    # records of an older analysis version: the query is analysed with this version's
+    # methods, and a UserWarning says so
+    old = tmp_path / "old.jsonl"
+    with open(feats) as f, open(old, "w") as g:
+        for line in f:
+            r = json.loads(line)
+            r["settings"]["analysis_version"] = 4
+            g.write(json.dumps(r) + "\n")
+    old_idx = tmp_path / "old.idx"
+    subprocess.run([cli, "index", "build", str(old), "-o", str(old_idx)], check=True,
+                   capture_output=True)
+    with pytest.warns(UserWarning, match="analysis_version=4"):
+        leitmotif.Index.open(old_idx).similar(str(copy), k=1)

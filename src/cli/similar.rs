@@ -125,14 +125,7 @@ pub fn run(args: SimilarArgs) -> i32 {
     let options = index.feature_options();
     // a query analysed now with settings other than the index's (an index of format 1 made
     // with `--tempo-range`, or vectors of an older analysis version) is not fully comparable
-    let mismatch = index
-        .settings()
-        .filter(|st| st.fingerprint != Settings::new(&config, &options).fingerprint())
-        .map(|_| {
-            index
-                .record_settings()
-                .map_or_else(|| "unknown: an index of format 1".into(), |s| s.describe())
-        });
+    let mismatch = index.settings_differ_from(&Settings::new(&config, &options));
     let warned = std::sync::atomic::AtomicBool::new(false);
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()

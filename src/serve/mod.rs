@@ -128,13 +128,8 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     // uploads are analysed with the service's settings: an index whose vectors were made
     // with others would be searched with incomparable queries
     if let (Some(path), Some(state)) = (&config.index, &index)
-        && let Some(st) = state.index.settings()
-        && st.fingerprint != settings.fingerprint()
+        && let Some(theirs) = state.index.settings_differ_from(&settings)
     {
-        let theirs = state
-            .index
-            .record_settings()
-            .map_or_else(|| "unknown: an index of format 1".into(), |s| s.describe());
         return Err(format!(
             "{}: the index's vectors were made with other analysis settings ({theirs}) \
              than this service analyses uploads with ({}); rebuild the index from records \

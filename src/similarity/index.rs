@@ -354,6 +354,20 @@ impl Index {
         }
     }
 
+    /// When the index's vectors were made with other analysis settings than `settings`
+    /// (their fingerprints differ), the description of the index's settings
+    /// ([`Settings::describe`], or "unknown: an index of format 1"); `None` when they match
+    /// or the index does not know its settings at all.
+    pub fn settings_differ_from(&self, settings: &Settings) -> Option<String> {
+        let st = self.settings?;
+        (st.fingerprint != settings.fingerprint()).then(|| {
+            self.record_settings.as_ref().map_or_else(
+                || "unknown: an index of format 1".to_string(),
+                Settings::describe,
+            )
+        })
+    }
+
     /// The full analysis settings of the vectors (the records' `settings` object), when
     /// known: indexes built from records or exports that carry them, saved by format 2.
     pub fn record_settings(&self) -> Option<&Settings> {
