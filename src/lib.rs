@@ -83,7 +83,9 @@ pub mod vector;
 pub use audio::guard::{in_third_party_call, quiet_caught_decoder_panics};
 pub use config::{AnalysisConfig, DEFAULT_MAX_DURATION_S};
 pub use error::{Error, ErrorKind, Result};
-pub use features::{FeatureOptions, Features, FrameMatrices};
+pub use features::{
+    DEFAULT_TEMPO_PRIOR_BPM, DEFAULT_TEMPO_PRIOR_OCTAVES, FeatureOptions, Features, FrameMatrices,
+};
 pub use input::{Input, ReadSeek};
 pub use pipeline::{Pipeline, TrackAnalysis};
 pub use record::{AnalysisInfo, SourceRecord, TrackFeatures};

@@ -239,11 +239,20 @@ fn resume_refuses_another_tempo_range_and_older_records() {
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("tempo_range=60-180"), "{}", err(&o));
     assert_eq!(fs::read(d.join("out.jsonl")).unwrap(), before);
+    let o = lm_in(
+        d,
+        &[&resume[..], &["--tempo-prior", "100", "t1.wav"]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("tempo_prior=100/0.6"), "{}", err(&o));
+    assert_eq!(fs::read(d.join("out.jsonl")).unwrap(), before);
     // the same record as an older version wrote it (no tempo range, no analysis version)
     let mut rec = jsonl(&d.join("out.jsonl"))[0].clone();
     let settings = rec["settings"].as_object_mut().unwrap();
     settings.remove("tempo_min_bpm");
     settings.remove("tempo_max_bpm");
+    settings.remove("tempo_prior_bpm");
+    settings.remove("tempo_prior_octaves");
     settings.remove("analysis_version");
     fs::write(d.join("out.jsonl"), format!("{rec}\n")).unwrap();
     let o = lm_in(d, &[&resume[..], &["t1.wav"]].concat());
@@ -257,7 +266,17 @@ fn resume_refuses_another_tempo_range_and_older_records() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let o = lm_in(
         d,
-        &[&resume[..], &["--tempo-range", "40-250", "t1.wav"]].concat(),
+        &[
+            &resume[..],
+            &[
+                "--tempo-range",
+                "40-250",
+                "--tempo-prior",
+                "130,0.6",
+                "t1.wav",
+            ],
+        ]
+        .concat(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(jsonl(&d.join("out.jsonl")).len(), 2);

@@ -421,6 +421,40 @@ fn tempo_range_option() {
     }
 }
 
+/// `--tempo-prior` moves the octave choice where the audio leaves it open: the rock groove at
+/// 96 BPM reads its half tempo under a prior centred at 60 BPM (the beat is then the second
+/// candidate), and its own tempo under the default; the record keeps the prior; bad values are
+/// usage errors.
+#[test]
+fn tempo_prior_option() {
+    let r = cli_record("groove_sparse_96.ogg", &["--tempo-prior", "60"]);
+    let bpm = r["tempo"]["bpm"].as_f64().unwrap();
+    assert!((bpm - 48.0).abs() <= 0.02 * 48.0, "{bpm}");
+    let c = r["tempo"]["candidates"].as_array().unwrap();
+    assert!(
+        (c[1][0].as_f64().unwrap() - 96.0).abs() <= 0.02 * 96.0,
+        "{c:?}"
+    );
+    assert_eq!(r["settings"]["tempo_prior_bpm"], 60.0);
+    assert_eq!(r["settings"]["tempo_prior_octaves"], 0.6);
+    let r = cli_record("groove_sparse_96.ogg", &["--tempo-prior", "120,0.8"]);
+    let bpm = r["tempo"]["bpm"].as_f64().unwrap();
+    assert!((bpm - 96.0).abs() <= 0.02 * 96.0, "{bpm}");
+    assert_eq!(r["settings"]["tempo_prior_octaves"], 0.8);
+    for bad in ["0", "120,0", "120,x", "x", "120,5", "2000", "nan"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leitmotif"))
+            .args(["extract", "-q", "--tempo-prior", bad])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/accuracy/silence.flac"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad} accepted");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("BPM,OCTAVES"),
+            "{bad}"
+        );
+    }
+}
+
 /// Silence and pink noise: no tempo (null, confidence 0, no candidates, no beats).
 #[test]
 fn silence_and_noise_have_no_tempo() {

@@ -80,6 +80,12 @@ pub struct ExtractArgs {
     /// candidates lie inside it.
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_tempo_range)]
     tempo_range: Option<(f32, f32)>,
+    /// Tempo prior, `BPM` or `BPM,OCTAVES` (default 130,0.6): the tempo where the search
+    /// centres its choice between metrical levels the audio cannot tell apart (half or double
+    /// tempo), and its width, as librosa's `start_bpm` and `std_bpm` (docs/accuracy.md: real
+    /// soundtracks agree more often with librosa and Essentia at 120).
+    #[arg(long, value_name = "BPM[,OCTAVES]", value_parser = parse_tempo_prior)]
+    tempo_prior: Option<(f32, f32)>,
     /// No progress bar, progress lines or summary (failed tracks are still named).
     #[arg(short, long)]
     quiet: bool,
@@ -97,6 +103,32 @@ fn parse_tempo_range(s: &str) -> Result<(f32, f32), String> {
     let hi: f32 = b.trim().parse().map_err(|_| bad())?;
     if lo.is_finite() && hi.is_finite() && lo > 0.0 && lo < hi && hi <= 1000.0 {
         Ok((lo, hi))
+    } else {
+        Err(bad())
+    }
+}
+
+/// Parses `--tempo-prior BPM[,OCTAVES]` (`0 < BPM <= 1000`, `0 < OCTAVES <= 4`; default width
+/// 0.6 octave).
+fn parse_tempo_prior(s: &str) -> Result<(f32, f32), String> {
+    let bad = || {
+        format!("expected BPM or BPM,OCTAVES with 0 < BPM <= 1000 and 0 < OCTAVES <= 4, got {s:?}")
+    };
+    let (a, b) = s.split_once(',').unwrap_or((s, ""));
+    let bpm: f32 = a.trim().parse().map_err(|_| bad())?;
+    let octaves: f32 = if b.trim().is_empty() && !s.contains(',') {
+        leitmotif::DEFAULT_TEMPO_PRIOR_OCTAVES
+    } else {
+        b.trim().parse().map_err(|_| bad())?
+    };
+    if bpm.is_finite()
+        && bpm > 0.0
+        && bpm <= 1000.0
+        && octaves.is_finite()
+        && octaves > 0.0
+        && octaves <= 4.0
+    {
+        Ok((bpm, octaves))
     } else {
         Err(bad())
     }
@@ -428,6 +460,7 @@ pub fn run(args: ExtractArgs) -> i32 {
         keep_frames: args.frames.is_some(),
         skip_tonal: args.bench_skip_tonal,
         tempo_range: args.tempo_range,
+        tempo_prior: args.tempo_prior,
     };
     if let Err(e) = Pipeline::new(config.clone(), options) {
         return usage(e);

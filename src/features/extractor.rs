@@ -41,6 +41,11 @@ pub struct FeatureOptions {
     pub skip_tonal: bool,
     /// Tempo search range `(min, max)` in BPM; `None`: the default range, 40–250 BPM.
     pub tempo_range: Option<(f32, f32)>,
+    /// Tempo prior `(centre BPM, width in octaves)` that decides between metrical levels
+    /// the audio does not tell apart (as librosa's `start_bpm` and `std_bpm`); `None`: the
+    /// default, 130 BPM and 0.6 octave ([`crate::DEFAULT_TEMPO_PRIOR_BPM`],
+    /// [`crate::DEFAULT_TEMPO_PRIOR_OCTAVES`]).
+    pub tempo_prior: Option<(f32, f32)>,
 }
 
 /// Spectral summaries: mean and population std over frames.
@@ -183,7 +188,10 @@ impl FeatureExtractor {
             mfcc: MfccStage::new(sr, n_fft, keep),
             onset: OnsetStage::default(),
             loudness: LoudnessMeter::default(),
-            rhythm: Rhythm::new(RhythmConfig::with_tempo_range(options.tempo_range)),
+            rhythm: Rhythm::new(
+                RhythmConfig::with_tempo_range(options.tempo_range)
+                    .with_tempo_prior(options.tempo_prior),
+            ),
             tonal: TonalAnalyzer::new(sr, n_fft, hop),
         }
     }

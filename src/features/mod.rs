@@ -25,3 +25,9 @@ pub use extractor::{
     FeatureOptions, Features, FrameMatrices, KeyRecord, SpectralSummary, Tempo, Tuning,
 };
 pub use loudness::Loudness;
+
+/// Default centre of the tempo prior, BPM ([`FeatureOptions::tempo_prior`]; chosen on the
+/// tuning sets of docs/accuracy.md).
+pub const DEFAULT_TEMPO_PRIOR_BPM: f32 = rhythm::tempo::PRIOR_BPM;
+/// Default width of the tempo prior, octaves ([`FeatureOptions::tempo_prior`]).
+pub const DEFAULT_TEMPO_PRIOR_OCTAVES: f32 = rhythm::tempo::PRIOR_OCTAVES;

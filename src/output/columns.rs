@@ -133,6 +133,8 @@ fn template() -> Value {
         vector_schema: 1,
         tempo_min_bpm: 1.0,
         tempo_max_bpm: 1.0,
+        tempo_prior_bpm: 1.0,
+        tempo_prior_octaves: 1.0,
         analysis_version: 1,
     };
     crate::output::settings::attach(&mut v, &settings);

@@ -34,6 +34,13 @@ pub struct Settings {
     /// 250).
     #[serde(default = "default_max_bpm")]
     pub tempo_max_bpm: f32,
+    /// Centre of the tempo prior, BPM (`--tempo-prior`, default 130); records written before
+    /// the option existed read as the default, the only value then.
+    #[serde(default = "default_prior_bpm")]
+    pub tempo_prior_bpm: f64,
+    /// Width of the tempo prior, octaves (`--tempo-prior BPM,OCTAVES`, default 0.6).
+    #[serde(default = "default_prior_octaves")]
+    pub tempo_prior_octaves: f64,
     /// Version of the methods behind the numbers ([`ANALYSIS_VERSION`]); records written
     /// before the field existed read as 1.
     #[serde(default = "legacy_analysis_version")]
@@ -55,6 +62,20 @@ fn default_max_bpm() -> f32 {
     crate::features::rhythm::DEFAULT_MAX_BPM
 }
 
+fn default_prior_bpm() -> f64 {
+    decimal(crate::DEFAULT_TEMPO_PRIOR_BPM)
+}
+
+fn default_prior_octaves() -> f64 {
+    decimal(crate::DEFAULT_TEMPO_PRIOR_OCTAVES)
+}
+
+/// An `f32` setting as the `f64` of its shortest decimal form, so that records show `0.6`
+/// rather than `0.6000000238418579`; converting it back to `f32` gives the same `f32`.
+fn decimal(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
 fn legacy_analysis_version() -> u32 {
     1
 }
@@ -63,7 +84,8 @@ impl Settings {
     /// The settings of a run with `config` and `options`.
     pub fn new(config: &AnalysisConfig, options: &FeatureOptions) -> Self {
         // the range the rhythm stage searches
-        let rhythm = RhythmConfig::with_tempo_range(options.tempo_range);
+        let rhythm = RhythmConfig::with_tempo_range(options.tempo_range)
+            .with_tempo_prior(options.tempo_prior);
         Settings {
             sample_rate: config.sample_rate,
             n_fft: config.n_fft as u64,
@@ -77,6 +99,8 @@ impl Settings {
             vector_schema: crate::vector::SCHEMA_VERSION,
             tempo_min_bpm: rhythm.min_bpm,
             tempo_max_bpm: rhythm.max_bpm,
+            tempo_prior_bpm: decimal(rhythm.prior_bpm),
+            tempo_prior_octaves: decimal(rhythm.prior_octaves),
             analysis_version: ANALYSIS_VERSION,
         }
     }
@@ -95,7 +119,7 @@ impl Settings {
     pub fn describe(&self) -> String {
         format!(
             "sample_rate={} n_fft={} hop_length={} max_duration_s={} stages={} vector_schema={} \
-             tempo_range={}-{} analysis_version={}",
+             tempo_range={}-{} tempo_prior={}/{} analysis_version={}",
             self.sample_rate,
             self.n_fft,
             self.hop_length,
@@ -105,6 +129,8 @@ impl Settings {
             self.vector_schema,
             self.tempo_min_bpm,
             self.tempo_max_bpm,
+            self.tempo_prior_bpm,
+            self.tempo_prior_octaves,
             self.analysis_version
         )
     }

@@ -345,11 +345,10 @@ impl Index {
     /// against an index made with `--tempo-range` would be analysed over the default range, and
     /// its tempo dimensions would not be comparable.
     pub fn feature_options(&self) -> crate::FeatureOptions {
+        let s = self.record_settings.as_ref();
         crate::FeatureOptions {
-            tempo_range: self
-                .record_settings
-                .as_ref()
-                .map(|s| (s.tempo_min_bpm, s.tempo_max_bpm)),
+            tempo_range: s.map(|s| (s.tempo_min_bpm, s.tempo_max_bpm)),
+            tempo_prior: s.map(|s| (s.tempo_prior_bpm as f32, s.tempo_prior_octaves as f32)),
             ..crate::FeatureOptions::default()
         }
     }

@@ -130,6 +130,16 @@ impl RhythmConfig {
         }
         config
     }
+
+    /// This configuration with the tempo prior `(centre BPM, width in octaves)` (`None`: keep
+    /// [`tempo::PRIOR_BPM`], [`tempo::PRIOR_OCTAVES`]).
+    pub fn with_tempo_prior(mut self, tempo_prior: Option<(f32, f32)>) -> Self {
+        if let Some((bpm, octaves)) = tempo_prior {
+            self.prior_bpm = bpm;
+            self.prior_octaves = octaves;
+        }
+        self
+    }
 }
 
 /// Reusable rhythm analyser: owns the scratch buffers, so analysing many tracks on one
