@@ -46,6 +46,9 @@ pub struct Pipeline {
 impl Pipeline {
     /// Plans the pipeline; fails with [`Error::Config`] on an invalid configuration.
     pub fn new(config: AnalysisConfig, options: FeatureOptions) -> Result<Self> {
+        options
+            .check()
+            .map_err(|cause| crate::Error::Config { cause })?;
         let frontend = Frontend::new(config.clone())?;
         let extractor = Self::plan_extractor(&config, options);
         Ok(Pipeline {
@@ -129,5 +132,38 @@ impl Pipeline {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_tempo_options_are_config_errors() {
+        let bad = [
+            (Some((200.0, 100.0)), None),
+            (Some((0.0, 100.0)), None),
+            (Some((40.0, f32::NAN)), None),
+            (None, Some((0.0, 0.6))),
+            (None, Some((120.0, 0.0))),
+            (None, Some((120.0, 5.0))),
+        ];
+        for (tempo_range, tempo_prior) in bad {
+            let options = FeatureOptions {
+                tempo_range,
+                tempo_prior,
+                ..FeatureOptions::default()
+            };
+            let e = Pipeline::new(AnalysisConfig::default(), options).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Config, "{e}");
+            assert!(e.to_string().contains("tempo"), "{e}");
+        }
+        let good = FeatureOptions {
+            tempo_range: Some((60.0, 180.0)),
+            tempo_prior: Some((100.0, 1.0)),
+            ..FeatureOptions::default()
+        };
+        assert!(Pipeline::new(AnalysisConfig::default(), good).is_ok());
     }
 }

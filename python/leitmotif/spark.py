@@ -43,7 +43,8 @@ def spark_schema():
     return T.StructType(fields)
 
 
-def extract_partitions(batches, *, jobs=1, sr=22050, max_duration=None):
+def extract_partitions(batches, *, jobs=1, sr=22050, max_duration=None, tempo_range=None,
+                       tempo_prior=None):
     """The ``mapInPandas`` function: pandas DataFrames of paths in, record rows out.
 
     Parameters
@@ -52,7 +53,7 @@ def extract_partitions(batches, *, jobs=1, sr=22050, max_duration=None):
         Each with a ``path`` column.
     jobs : int
         Native worker threads per Spark task. Default 1 (Spark runs one task per core).
-    sr, max_duration
+    sr, max_duration, tempo_range, tempo_prior
         As :func:`leitmotif.analyze_many`.
 
     Yields
@@ -65,14 +66,15 @@ def extract_partitions(batches, *, jobs=1, sr=22050, max_duration=None):
     for pdf in batches:
         paths = [str(p) for p in pdf["path"]]
         records = analyze_many(paths, jobs=jobs, progress=False, sr=sr,
-                               max_duration=max_duration)
+                               max_duration=max_duration, tempo_range=tempo_range,
+                               tempo_prior=tempo_prior)
         out = to_pandas(records)
         out["vector"] = [None if v is None else list(map(float, v)) for v in out["vector"]]
         yield out
 
 
 def extract(manifest, output, *, jobs_per_task=1, sr=22050, max_duration=None,
-            mode="overwrite"):
+            tempo_range=None, tempo_prior=None, mode="overwrite"):
     """Extracts every path of `manifest` and writes a Parquet dataset to `output`.
 
     Parameters
@@ -83,7 +85,7 @@ def extract(manifest, output, *, jobs_per_task=1, sr=22050, max_duration=None,
         Directory of the Parquet dataset.
     jobs_per_task : int
         Native worker threads per Spark task. Default 1.
-    sr, max_duration
+    sr, max_duration, tempo_range, tempo_prior
         As :func:`leitmotif.analyze_many`.
     mode : str
         Spark write mode. Default ``'overwrite'``.
@@ -95,7 +97,8 @@ def extract(manifest, output, *, jobs_per_task=1, sr=22050, max_duration=None,
     """
     def run(batches):
         return extract_partitions(batches, jobs=jobs_per_task, sr=sr,
-                                  max_duration=max_duration)
+                                  max_duration=max_duration, tempo_range=tempo_range,
+                                  tempo_prior=tempo_prior)
 
     manifest.select("path").mapInPandas(run, schema=spark_schema()) \
         .write.mode(mode).parquet(output)

@@ -20,7 +20,25 @@ def _check_config(sr, max_duration):
         raise ValueError(f"max_duration={max_duration!r} must be positive or None")
 
 
-def analyze(src, *, sr=22050, max_duration=None):
+def _tempo_options(tempo_range, tempo_prior):
+    """``(tempo_range, tempo_prior)`` as the native layer takes them: ``None`` or a pair of
+    floats each (a bare number as `tempo_prior` is its centre, with the default width)."""
+    def pair(x, what):
+        try:
+            a, b = x
+            return float(a), float(b)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what}={x!r} must be a pair of numbers or None") from None
+    if tempo_range is not None:
+        tempo_range = pair(tempo_range, "tempo_range")
+    if isinstance(tempo_prior, (int, float, np.integer, np.floating)):
+        tempo_prior = (float(tempo_prior), _native.DEFAULT_TEMPO_PRIOR_OCTAVES)
+    elif tempo_prior is not None:
+        tempo_prior = pair(tempo_prior, "tempo_prior")
+    return tempo_range, tempo_prior
+
+
+def analyze(src, *, sr=22050, max_duration=None, tempo_range=None, tempo_prior=None):
     """Analyses one track; returns the record ``leitmotif extract`` writes, as a dict.
 
     Parameters
@@ -33,6 +51,14 @@ def analyze(src, *, sr=22050, max_duration=None):
         Analysis sample rate. Default 22050.
     max_duration : float > 0 or None
         Analyse at most this many seconds.
+    tempo_range : (min, max) or None
+        Tempo search range in BPM, ``0 < min < max <= 1000`` (``extract --tempo-range``).
+        Default ``None``: 40-250.
+    tempo_prior : float, (bpm, octaves) or None
+        Centre (BPM) and width (octaves) of the tempo prior that decides between metrical
+        levels the audio cannot tell apart (``extract --tempo-prior``, as librosa's
+        ``start_bpm`` and ``std_bpm``); a number is the centre with the default width.
+        Default ``None``: 130 BPM, 0.6 octave.
 
     Returns
     -------
@@ -52,10 +78,12 @@ def analyze(src, *, sr=22050, max_duration=None):
         If the audio cannot be decoded.
     """
     _check_config(sr, max_duration)
+    tempo = _tempo_options(tempo_range, tempo_prior)
     if isinstance(src, (str, os.PathLike)):
-        line = _native.analyze_path(os.fspath(src), os.fspath(src), int(sr), max_duration)
+        line = _native.analyze_path(os.fspath(src), os.fspath(src), int(sr), max_duration,
+                                    *tempo)
     elif isinstance(src, (bytes, bytearray, memoryview)):
-        line = _native.analyze_bytes(bytes(src), "<bytes>", int(sr), max_duration)
+        line = _native.analyze_bytes(bytes(src), "<bytes>", int(sr), max_duration, *tempo)
     elif isinstance(src, tuple):
         if len(src) != 2:
             raise TypeError("an array source must be a (y, sr) tuple")
@@ -66,14 +94,14 @@ def analyze(src, *, sr=22050, max_duration=None):
         if not isinstance(rate, (int, np.integer)) or rate <= 0:
             raise ValueError(f"sr={rate!r} of the (y, sr) source must be a positive integer")
         y2 = np.ascontiguousarray(np.atleast_2d(y), dtype=np.float32)
-        line = _native.analyze_samples(y2, int(rate), "<array>", int(sr), max_duration)
+        line = _native.analyze_samples(y2, int(rate), "<array>", int(sr), max_duration, *tempo)
     elif hasattr(src, "read"):
         data = src.read()
         if not isinstance(data, (bytes, bytearray)):
             raise TypeError("a file object source must be opened in binary mode")
         name = getattr(src, "name", "<stream>")
         name = os.fspath(name) if isinstance(name, (str, os.PathLike)) else "<stream>"
-        line = _native.analyze_bytes(bytes(data), name, int(sr), max_duration)
+        line = _native.analyze_bytes(bytes(data), name, int(sr), max_duration, *tempo)
     else:
         raise TypeError(
             f"src must be a path, bytes, a binary file object or a (y, sr) tuple, "
@@ -81,7 +109,8 @@ def analyze(src, *, sr=22050, max_duration=None):
     return json.loads(line)
 
 
-def analyze_many(paths, jobs=None, progress=True, *, sr=22050, max_duration=None):
+def analyze_many(paths, jobs=None, progress=True, *, sr=22050, max_duration=None,
+                 tempo_range=None, tempo_prior=None):
     """Analyses many files in parallel; yields their records in input order.
 
     Tracks are analysed by `jobs` native worker threads (one pipeline each) while the GIL is
@@ -99,18 +128,21 @@ def analyze_many(paths, jobs=None, progress=True, *, sr=22050, max_duration=None
     sr : int > 0
         Analysis sample rate. Default 22050.
     max_duration : float > 0 or None
+    tempo_range, tempo_prior
+        As :func:`analyze`.
 
     Yields
     ------
     record : dict
     """
     _check_config(sr, max_duration)
+    tempo = _tempo_options(tempo_range, tempo_prior)
     paths = [os.fspath(p) for p in paths]
     if jobs is None:
         jobs = os.cpu_count() or 1
     if not isinstance(jobs, (int, np.integer)) or jobs < 1:
         raise ValueError(f"jobs={jobs!r} must be a positive integer or None")
-    batch = _native.Batch(paths, int(jobs), int(sr), max_duration)
+    batch = _native.Batch(paths, int(jobs), int(sr), max_duration, *tempo)
     return _iterate(batch, progress)
 
 

@@ -18,7 +18,15 @@ use numpy::PyReadonlyArray2;
 
 use crate::errors::to_py;
 
-fn config(sr: u32, max_duration: Option<f64>) -> PyResult<AnalysisConfig> {
+/// An analysis configuration and the feature options it runs with.
+type Setup = (AnalysisConfig, FeatureOptions);
+
+fn config(
+    sr: u32,
+    max_duration: Option<f64>,
+    tempo_range: Option<(f32, f32)>,
+    tempo_prior: Option<(f32, f32)>,
+) -> PyResult<Setup> {
     if sr == 0 {
         return Err(PyValueError::new_err("sr must be a positive integer"));
     }
@@ -27,11 +35,20 @@ fn config(sr: u32, max_duration: Option<f64>) -> PyResult<AnalysisConfig> {
             "max_duration must be positive or None",
         ));
     }
-    Ok(AnalysisConfig {
-        sample_rate: sr,
-        max_duration_s: max_duration,
-        ..AnalysisConfig::default()
-    })
+    let options = FeatureOptions {
+        tempo_range,
+        tempo_prior,
+        ..FeatureOptions::default()
+    };
+    options.check().map_err(PyValueError::new_err)?;
+    Ok((
+        AnalysisConfig {
+            sample_rate: sr,
+            max_duration_s: max_duration,
+            ..AnalysisConfig::default()
+        },
+        options,
+    ))
 }
 
 /// The record line `extract` writes for `outcome`: the record with its `settings`, no
@@ -39,30 +56,27 @@ fn config(sr: u32, max_duration: Option<f64>) -> PyResult<AnalysisConfig> {
 fn record_line(
     name: &str,
     outcome: &leitmotif::Result<leitmotif::TrackFeatures>,
-    cfg: &AnalysisConfig,
+    (cfg, options): &Setup,
 ) -> String {
     let mut v = record_value(name, None, outcome);
-    attach(&mut v, &Settings::new(cfg, &FeatureOptions::default()));
+    attach(&mut v, &Settings::new(cfg, options));
     v.to_string()
 }
 
 thread_local! {
     /// One planned pipeline per thread, re-planned when the configuration changes.
-    static PIPELINE: RefCell<Option<(AnalysisConfig, Pipeline)>> = const { RefCell::new(None) };
+    static PIPELINE: RefCell<Option<(Setup, Pipeline)>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with this thread's pipeline for `cfg`.
+/// Runs `f` with this thread's pipeline for `setup`.
 fn with_pipeline<T>(
-    cfg: &AnalysisConfig,
+    setup: &Setup,
     f: impl FnOnce(&mut Pipeline) -> leitmotif::Result<T>,
 ) -> leitmotif::Result<T> {
     PIPELINE.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if slot.as_ref().is_none_or(|(c, _)| c != cfg) {
-            *slot = Some((
-                cfg.clone(),
-                Pipeline::new(cfg.clone(), FeatureOptions::default())?,
-            ));
+        if slot.as_ref().is_none_or(|(s, _)| s != setup) {
+            *slot = Some((setup.clone(), Pipeline::new(setup.0.clone(), setup.1)?));
         }
         match slot.as_mut() {
             Some((_, p)) => f(p),
@@ -79,15 +93,17 @@ fn unreachable_config<T>() -> leitmotif::Result<T> {
 
 /// The JSON record of the file at `path` (`extract`'s record); raises on failure.
 #[pyfunction]
-#[pyo3(signature = (path, name, sr=22050, max_duration=None))]
+#[pyo3(signature = (path, name, sr=22050, max_duration=None, tempo_range=None, tempo_prior=None))]
 fn analyze_path(
     py: Python<'_>,
     path: PathBuf,
     name: String,
     sr: u32,
     max_duration: Option<f64>,
+    tempo_range: Option<(f32, f32)>,
+    tempo_prior: Option<(f32, f32)>,
 ) -> PyResult<String> {
-    let cfg = config(sr, max_duration)?;
+    let cfg = config(sr, max_duration, tempo_range, tempo_prior)?;
     let record = py
         .detach(|| with_pipeline(&cfg, |p| p.analyze(&path)))
         .map_err(to_py)?
@@ -97,15 +113,17 @@ fn analyze_path(
 
 /// The JSON record of an encoded file held in memory, labelled `name`; raises on failure.
 #[pyfunction]
-#[pyo3(signature = (data, name, sr=22050, max_duration=None))]
+#[pyo3(signature = (data, name, sr=22050, max_duration=None, tempo_range=None, tempo_prior=None))]
 fn analyze_bytes(
     py: Python<'_>,
     data: &[u8],
     name: String,
     sr: u32,
     max_duration: Option<f64>,
+    tempo_range: Option<(f32, f32)>,
+    tempo_prior: Option<(f32, f32)>,
 ) -> PyResult<String> {
-    let cfg = config(sr, max_duration)?;
+    let cfg = config(sr, max_duration, tempo_range, tempo_prior)?;
     let record = py
         .detach(|| with_pipeline(&cfg, |p| p.analyze_input(Input::Bytes(data), &name)))
         .map_err(to_py)?
@@ -115,7 +133,7 @@ fn analyze_bytes(
 
 /// The JSON record of decoded samples `y` (`(channels, n)` float32) at `rate` Hz.
 #[pyfunction]
-#[pyo3(signature = (y, rate, name, sr=22050, max_duration=None))]
+#[pyo3(signature = (y, rate, name, sr=22050, max_duration=None, tempo_range=None, tempo_prior=None))]
 fn analyze_samples(
     py: Python<'_>,
     y: PyReadonlyArray2<'_, f32>,
@@ -123,8 +141,10 @@ fn analyze_samples(
     name: String,
     sr: u32,
     max_duration: Option<f64>,
+    tempo_range: Option<(f32, f32)>,
+    tempo_prior: Option<(f32, f32)>,
 ) -> PyResult<String> {
-    let cfg = config(sr, max_duration)?;
+    let cfg = config(sr, max_duration, tempo_range, tempo_prior)?;
     let y = y.as_array();
     let channels = y.nrows();
     // interleave: samples[frame * channels + channel]
@@ -148,7 +168,7 @@ fn analyze_samples(
 }
 
 /// The record line of one track of a batch: features or an error record.
-fn record_of(p: &mut Pipeline, path: &str, cfg: &AnalysisConfig) -> String {
+fn record_of(p: &mut Pipeline, path: &str, cfg: &Setup) -> String {
     let outcome = p.analyze(Path::new(path)).map(|t| t.record);
     record_line(path, &outcome, cfg)
 }
@@ -172,11 +192,18 @@ struct Batch {
 #[pymethods]
 impl Batch {
     #[new]
-    #[pyo3(signature = (paths, jobs, sr=22050, max_duration=None))]
-    fn new(paths: Vec<String>, jobs: usize, sr: u32, max_duration: Option<f64>) -> PyResult<Self> {
-        let cfg = config(sr, max_duration)?;
+    #[pyo3(signature = (paths, jobs, sr=22050, max_duration=None, tempo_range=None, tempo_prior=None))]
+    fn new(
+        paths: Vec<String>,
+        jobs: usize,
+        sr: u32,
+        max_duration: Option<f64>,
+        tempo_range: Option<(f32, f32)>,
+        tempo_prior: Option<(f32, f32)>,
+    ) -> PyResult<Self> {
+        let cfg = config(sr, max_duration, tempo_range, tempo_prior)?;
         // fail early on a configuration no worker could plan
-        Pipeline::new(cfg.clone(), FeatureOptions::default()).map_err(to_py)?;
+        Pipeline::new(cfg.0.clone(), cfg.1).map_err(to_py)?;
         let total = paths.len();
         let paths = Arc::new(paths);
         let (tx, rx) = channel();
@@ -193,7 +220,7 @@ impl Batch {
             );
             let workers = workers.clone();
             std::thread::spawn(move || {
-                let mut pipeline = Pipeline::new(cfg.clone(), FeatureOptions::default()).ok();
+                let mut pipeline = Pipeline::new(cfg.0.clone(), cfg.1).ok();
                 loop {
                     let i = cursor.fetch_add(1, Ordering::Relaxed);
                     if i >= paths.len() || stop.load(Ordering::Relaxed) {
@@ -311,5 +338,13 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(columns, m)?)?;
     m.add_function(wrap_pyfunction!(flatten, m)?)?;
     m.add_class::<Batch>()?;
+    m.add(
+        "DEFAULT_TEMPO_PRIOR_BPM",
+        leitmotif::DEFAULT_TEMPO_PRIOR_BPM,
+    )?;
+    m.add(
+        "DEFAULT_TEMPO_PRIOR_OCTAVES",
+        leitmotif::DEFAULT_TEMPO_PRIOR_OCTAVES,
+    )?;
     Ok(())
 }

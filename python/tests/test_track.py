@@ -196,3 +196,32 @@ def test_index_settings_and_audio_queries_use_them(sample_paths, cli, tmp_path):
                    capture_output=True)
     with pytest.warns(UserWarning, match="analysis_version=4"):
         leitmotif.Index.open(old_idx).similar(str(copy), k=1)
+
+
+def test_tempo_range_and_prior_as_the_cli(cli):
+    # the rock groove at 96 BPM of tests/fixtures/accuracy: its half tempo under a prior
+    # centred at 60 BPM, its double inside 150-250 BPM; the records equal the CLI's
+    from conftest import ROOT
+    groove = os.path.join(ROOT, "tests", "fixtures", "accuracy", "groove_sparse_96.ogg")
+    for kwargs, flags, want in [
+        (dict(tempo_prior=60), ["--tempo-prior", "60"], 48.0),
+        (dict(tempo_prior=(120, 0.8)), ["--tempo-prior", "120,0.8"], 96.0),
+        (dict(tempo_range=(150, 250)), ["--tempo-range", "150-250"], 192.0),
+    ]:
+        rec = leitmotif.analyze(groove, **kwargs)
+        assert abs(rec["tempo"]["bpm"] - want) <= 0.02 * want, (kwargs, rec["tempo"])
+        line = subprocess.run([cli, "extract", "-q", *flags, groove], capture_output=True,
+                              text=True, check=True).stdout
+        want_rec = json.loads(line)
+        assert rec["settings"] == want_rec["settings"]
+        assert rec["vector"] == want_rec["vector"]
+        (many,) = list(leitmotif.analyze_many([groove], jobs=1, progress=False, **kwargs))
+        assert many["vector"] == want_rec["vector"]
+    assert leitmotif.analyze(groove, tempo_prior=60)["settings"]["tempo_prior_octaves"] == 0.6
+    for bad in [dict(tempo_prior=0), dict(tempo_prior=(120, 5)), dict(tempo_range=(200, 100)),
+                dict(tempo_range=(0, 100))]:
+        with pytest.raises(ValueError):
+            leitmotif.analyze(groove, **bad)
+    for bad in [dict(tempo_prior="fast"), dict(tempo_range=120)]:
+        with pytest.raises(TypeError):
+            leitmotif.analyze(groove, **bad)

@@ -101,11 +101,11 @@ fn parse_tempo_range(s: &str) -> Result<(f32, f32), String> {
     let (a, b) = s.split_once('-').ok_or_else(bad)?;
     let lo: f32 = a.trim().parse().map_err(|_| bad())?;
     let hi: f32 = b.trim().parse().map_err(|_| bad())?;
-    if lo.is_finite() && hi.is_finite() && lo > 0.0 && lo < hi && hi <= 1000.0 {
-        Ok((lo, hi))
-    } else {
-        Err(bad())
-    }
+    let options = FeatureOptions {
+        tempo_range: Some((lo, hi)),
+        ..FeatureOptions::default()
+    };
+    options.check().map(|_| (lo, hi)).map_err(|_| bad())
 }
 
 /// Parses `--tempo-prior BPM[,OCTAVES]` (`0 < BPM <= 1000`, `0 < OCTAVES <= 4`; default width
@@ -121,17 +121,11 @@ fn parse_tempo_prior(s: &str) -> Result<(f32, f32), String> {
     } else {
         b.trim().parse().map_err(|_| bad())?
     };
-    if bpm.is_finite()
-        && bpm > 0.0
-        && bpm <= 1000.0
-        && octaves.is_finite()
-        && octaves > 0.0
-        && octaves <= 4.0
-    {
-        Ok((bpm, octaves))
-    } else {
-        Err(bad())
-    }
+    let options = FeatureOptions {
+        tempo_prior: Some((bpm, octaves)),
+        ..FeatureOptions::default()
+    };
+    options.check().map(|_| (bpm, octaves)).map_err(|_| bad())
 }
 
 /// How records are shown on standard output.

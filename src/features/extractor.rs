@@ -48,6 +48,30 @@ pub struct FeatureOptions {
     pub tempo_prior: Option<(f32, f32)>,
 }
 
+impl FeatureOptions {
+    /// Checks the tempo settings: a range `0 < min < max ≤ 1000` BPM, a prior centre
+    /// `0 < bpm ≤ 1000` and width `0 < octaves ≤ 4`. The message names the bad setting.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let ok = |x: f32, hi: f32| x.is_finite() && x > 0.0 && x <= hi;
+        if let Some((lo, hi)) = self.tempo_range
+            && !(ok(lo, 1000.0) && ok(hi, 1000.0) && lo < hi)
+        {
+            return Err(format!(
+                "tempo range {lo}-{hi}: expected 0 < MIN < MAX <= 1000 BPM"
+            ));
+        }
+        if let Some((bpm, octaves)) = self.tempo_prior
+            && !(ok(bpm, 1000.0) && ok(octaves, 4.0))
+        {
+            return Err(format!(
+                "tempo prior {bpm} BPM, {octaves} octaves: expected 0 < BPM <= 1000 and \
+                 0 < OCTAVES <= 4"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Spectral summaries: mean and population std over frames.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpectralSummary {
