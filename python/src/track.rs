@@ -134,6 +134,8 @@ fn analyze_bytes(
 /// The JSON record of decoded samples `y` (`(channels, n)` float32) at `rate` Hz.
 #[pyfunction]
 #[pyo3(signature = (y, rate, name, sr=22050, max_duration=None, tempo_range=None, tempo_prior=None))]
+// one argument per Python parameter: the signature is the Python API
+#[allow(clippy::too_many_arguments)]
 fn analyze_samples(
     py: Python<'_>,
     y: PyReadonlyArray2<'_, f32>,
