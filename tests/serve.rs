@@ -778,28 +778,31 @@ fn an_index_of_other_settings_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("r.jsonl");
     let idx = dir.path().join("r.idx");
-    let st = Command::new(BIN)
-        .args(["extract", "-q", "--tempo-range", "150-250", "-o"])
-        .arg(&records)
-        .arg(repo("tests/fixtures/formats/mp3_vbr_mono_22k.mp3"))
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let st = Command::new(BIN)
-        .args(["index", "build", "-o"])
-        .arg(&idx)
-        .arg(&records)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    let track = repo("tests/fixtures/formats/mp3_vbr_mono_22k.mp3");
+    let run_ok = |args: &[&std::ffi::OsStr]| {
+        let st = Command::new(BIN).args(args).output().unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    };
+    run_ok(&[
+        "extract".as_ref(),
+        "-q".as_ref(),
+        "--tempo-range".as_ref(),
+        "150-250".as_ref(),
+        "-o".as_ref(),
+        records.as_os_str(),
+        track.as_os_str(),
+    ]);
+    run_ok(&[
+        "index".as_ref(),
+        "build".as_ref(),
+        "-o".as_ref(),
+        idx.as_os_str(),
+        records.as_os_str(),
+    ]);
     let spool = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--spool-dir"])
