@@ -772,7 +772,8 @@ fn health_readiness_and_openapi() {
 
 /// An index whose vectors were made with other analysis settings than the service's (here
 /// `--tempo-range 150-250`) is refused at start-up with a message naming both, instead of
-/// being searched with incomparable upload vectors.
+/// being searched with incomparable upload vectors; a service started with the same range
+/// serves it.
 #[test]
 fn an_index_of_other_settings_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
@@ -816,4 +817,21 @@ fn an_index_of_other_settings_is_refused_at_start() {
     assert!(err.contains("r.idx"), "{err}");
     assert!(err.contains("tempo_range=150-250"), "{err}");
     assert!(err.contains("tempo_range=40-250"), "{err}");
+    // started with the index's range, the service serves it: an upload of the indexed track
+    // finds it at distance 0, and its record carries the range
+    let server = Server::start(&[
+        "--jobs",
+        "1",
+        "--tempo-range",
+        "150-250",
+        "--index",
+        idx.to_str().unwrap(),
+    ]);
+    let body = std::fs::read(&track).unwrap();
+    let r = post(&server.url("/v1/similar?k=1&name=upload.mp3"), &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let d = r.json()["neighbors"][0]["distance"].as_f64().unwrap();
+    assert!(d < 1e-4, "{d}");
+    let rec = post(&server.url("/v1/analyze?name=upload.mp3"), &body).json();
+    assert_eq!(rec["settings"]["tempo_min_bpm"], 150.0, "{rec}");
 }

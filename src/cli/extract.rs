@@ -96,7 +96,7 @@ pub struct ExtractArgs {
 }
 
 /// Parses `--tempo-range MIN-MAX` (BPM, `0 < MIN < MAX <= 1000`).
-fn parse_tempo_range(s: &str) -> Result<(f32, f32), String> {
+pub(crate) fn parse_tempo_range(s: &str) -> Result<(f32, f32), String> {
     let bad = || format!("expected MIN-MAX in BPM with 0 < MIN < MAX <= 1000, got {s:?}");
     let (a, b) = s.split_once('-').ok_or_else(bad)?;
     let lo: f32 = a.trim().parse().map_err(|_| bad())?;
@@ -110,7 +110,7 @@ fn parse_tempo_range(s: &str) -> Result<(f32, f32), String> {
 
 /// Parses `--tempo-prior BPM[,OCTAVES]` (`0 < BPM <= 1000`, `0 < OCTAVES <= 4`; default width
 /// 0.6 octave).
-fn parse_tempo_prior(s: &str) -> Result<(f32, f32), String> {
+pub(crate) fn parse_tempo_prior(s: &str) -> Result<(f32, f32), String> {
     let bad = || {
         format!("expected BPM or BPM,OCTAVES with 0 < BPM <= 1000 and 0 < OCTAVES <= 4, got {s:?}")
     };

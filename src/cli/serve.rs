@@ -7,6 +7,8 @@ use std::time::Duration;
 use clap::Args;
 use leitmotif::serve::{self, ServeConfig};
 
+use super::extract::{parse_tempo_prior, parse_tempo_range};
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Address to listen on (loopback by default; port 0 picks a free port).
@@ -42,6 +44,12 @@ pub struct ServeArgs {
     /// Directory for spooled uploads (default: the system temporary directory).
     #[arg(long, value_name = "DIR")]
     spool_dir: Option<PathBuf>,
+    /// Tempo search range in BPM, `MIN-MAX` (default 40-250), as `extract --tempo-range`.
+    #[arg(long, value_name = "MIN-MAX", value_parser = parse_tempo_range)]
+    tempo_range: Option<(f32, f32)>,
+    /// Tempo prior, `BPM` or `BPM,OCTAVES` (default 130,0.6), as `extract --tempo-prior`.
+    #[arg(long, value_name = "BPM[,OCTAVES]", value_parser = parse_tempo_prior)]
+    tempo_prior: Option<(f32, f32)>,
 }
 
 fn seconds(v: f64, flag: &str) -> Result<Duration, String> {
@@ -76,6 +84,8 @@ pub fn run(args: ServeArgs) -> i32 {
         config.shutdown_timeout = seconds(args.shutdown_timeout, "--shutdown-timeout")?;
         config.index = args.index;
         config.spool_dir = args.spool_dir;
+        config.features.tempo_range = args.tempo_range;
+        config.features.tempo_prior = args.tempo_prior;
         Ok(())
     })();
     if let Err(e) = parsed {

@@ -39,6 +39,10 @@ pub struct ServeConfig {
     pub index: Option<PathBuf>,
     /// Where large bodies are spooled. Default: the system temporary directory.
     pub spool_dir: Option<PathBuf>,
+    /// Tempo search range and prior of the analyses ([`crate::FeatureOptions::tempo_range`],
+    /// [`crate::FeatureOptions::tempo_prior`]; `keep_frames` is set per request). Default:
+    /// the library's defaults.
+    pub features: crate::FeatureOptions,
 }
 
 /// Largest request head (request line and headers) in bytes; larger gets 431.
@@ -65,6 +69,7 @@ impl Default for ServeConfig {
             shutdown_timeout: Duration::from_secs(30),
             index: None,
             spool_dir: None,
+            features: crate::FeatureOptions::default(),
         }
     }
 }

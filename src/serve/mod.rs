@@ -35,7 +35,6 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::config::AnalysisConfig;
-use crate::features::FeatureOptions;
 use crate::output::settings::Settings;
 use crate::similarity::Index;
 use metrics::Metrics;
@@ -101,7 +100,7 @@ fn validate(c: &ServeConfig) -> Result<(), String> {
     if c.client_timeout.is_zero() {
         return Err("--client-timeout must be positive".into());
     }
-    Ok(())
+    c.features.check()
 }
 
 async fn serve(config: ServeConfig) -> Result<(), String> {
@@ -124,7 +123,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         ..AnalysisConfig::default()
     };
     let metrics = Arc::new(Metrics::default());
-    let settings = Settings::new(&analysis, &FeatureOptions::default());
+    let settings = Settings::new(&analysis, &config.features);
     // uploads are analysed with the service's settings: an index whose vectors were made
     // with others would be searched with incomparable queries
     if let (Some(path), Some(state)) = (&config.index, &index)
@@ -132,14 +131,21 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     {
         return Err(format!(
             "{}: the index's vectors were made with other analysis settings ({theirs}) \
-             than this service analyses uploads with ({}); rebuild the index from records \
-             made with the service's settings",
+             than this service analyses uploads with ({}); start the service with the \
+             index's --tempo-range/--tempo-prior, or rebuild the index from records made with \
+             the service's settings",
             path.display(),
             settings.describe()
         ));
     }
-    let pool = Pool::start(config.jobs, config.queue, analysis, Arc::clone(&metrics))
-        .map_err(|e| e.to_string())?;
+    let pool = Pool::start(
+        config.jobs,
+        config.queue,
+        analysis,
+        config.features,
+        Arc::clone(&metrics),
+    )
+    .map_err(|e| e.to_string())?;
     // Safety net behind the analyzer's deadline: the longest a request may wait for its
     // turn and its analysis.
     let rounds = 2 + config.queue.div_ceil(config.jobs) as u32;

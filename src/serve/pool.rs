@@ -57,6 +57,7 @@ impl Pool {
         jobs: usize,
         queue: usize,
         config: AnalysisConfig,
+        features: FeatureOptions,
         metrics: Arc<Metrics>,
     ) -> Result<Pool> {
         let jobs = jobs.max(1);
@@ -65,14 +66,14 @@ impl Pool {
         let shared = Arc::new(Shared::default());
         let mut threads = Vec::with_capacity(jobs);
         for i in 0..jobs {
-            let plain = Pipeline::new(config.clone(), FeatureOptions::default())?;
+            let plain = Pipeline::new(config.clone(), features)?;
             let rx = Arc::clone(&rx);
             let config = config.clone();
             let metrics = Arc::clone(&metrics);
             let shared = Arc::clone(&shared);
             let handle = std::thread::Builder::new()
                 .name(format!("leitmotif-worker-{i}"))
-                .spawn(move || worker(rx, plain, config, metrics, shared))
+                .spawn(move || worker(rx, plain, config, features, metrics, shared))
                 .map_err(|e| Error::Internal {
                     path: PathBuf::from("serve"),
                     cause: format!("cannot start a worker thread: {e}"),
@@ -154,6 +155,7 @@ fn worker(
     rx: Arc<Mutex<mpsc::Receiver<Job>>>,
     plain: Pipeline,
     config: AnalysisConfig,
+    features: FeatureOptions,
     metrics: Arc<Metrics>,
     shared: Arc<Shared>,
 ) {
@@ -174,7 +176,7 @@ fn worker(
         let slot = if job.frames { &mut framed } else { &mut plain };
         let options = FeatureOptions {
             keep_frames: job.frames,
-            ..FeatureOptions::default()
+            ..features
         };
         let Job {
             upload,
