@@ -772,8 +772,8 @@ fn health_readiness_and_openapi() {
 
 /// An index whose vectors were made with other analysis settings than the service's (here
 /// `--tempo-range 150-250`) is refused at start-up with a message naming both, instead of
-/// being searched with incomparable upload vectors; a service started with the same range
-/// serves it.
+/// being searched with incomparable upload vectors; a service started with the same range (or
+/// sample rate) serves it.
 #[test]
 fn an_index_of_other_settings_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
@@ -834,4 +834,36 @@ fn an_index_of_other_settings_is_refused_at_start() {
     assert!(d < 1e-4, "{d}");
     let rec = post(&server.url("/v1/analyze?name=upload.mp3"), &body).json();
     assert_eq!(rec["settings"]["tempo_min_bpm"], 150.0, "{rec}");
+    // the same with the sample rate
+    let (records16, idx16) = (dir.path().join("r16.jsonl"), dir.path().join("r16.idx"));
+    run_ok(&[
+        "extract".as_ref(),
+        "-q".as_ref(),
+        "--sample-rate".as_ref(),
+        "16000".as_ref(),
+        "-o".as_ref(),
+        records16.as_os_str(),
+        track.as_os_str(),
+    ]);
+    run_ok(&[
+        "index".as_ref(),
+        "build".as_ref(),
+        "-o".as_ref(),
+        idx16.as_os_str(),
+        records16.as_os_str(),
+    ]);
+    let server = Server::start(&[
+        "--jobs",
+        "1",
+        "--sample-rate",
+        "16000",
+        "--index",
+        idx16.to_str().unwrap(),
+    ]);
+    let r = post(&server.url("/v1/similar?k=1&name=upload.mp3"), &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let d = r.json()["neighbors"][0]["distance"].as_f64().unwrap();
+    assert!(d < 1e-4, "{d}");
+    let rec = post(&server.url("/v1/analyze?name=upload.mp3"), &body).json();
+    assert_eq!(rec["settings"]["sample_rate"], 16000, "{rec}");
 }

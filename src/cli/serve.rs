@@ -44,6 +44,9 @@ pub struct ServeArgs {
     /// Directory for spooled uploads (default: the system temporary directory).
     #[arg(long, value_name = "DIR")]
     spool_dir: Option<PathBuf>,
+    /// Analysis sample rate in Hz, as `extract --sample-rate`.
+    #[arg(long, value_name = "HZ", default_value_t = 22050)]
+    sample_rate: u32,
     /// Tempo search range in BPM, `MIN-MAX` (default 40-250), as `extract --tempo-range`.
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_tempo_range)]
     tempo_range: Option<(f32, f32)>,
@@ -84,6 +87,7 @@ pub fn run(args: ServeArgs) -> i32 {
         config.shutdown_timeout = seconds(args.shutdown_timeout, "--shutdown-timeout")?;
         config.index = args.index;
         config.spool_dir = args.spool_dir;
+        config.sample_rate = args.sample_rate;
         config.features.tempo_range = args.tempo_range;
         config.features.tempo_prior = args.tempo_prior;
         Ok(())

@@ -39,6 +39,8 @@ pub struct ServeConfig {
     pub index: Option<PathBuf>,
     /// Where large bodies are spooled. Default: the system temporary directory.
     pub spool_dir: Option<PathBuf>,
+    /// Analysis sample rate in Hz, as `extract --sample-rate`. Default 22050.
+    pub sample_rate: u32,
     /// Tempo search range and prior of the analyses ([`crate::FeatureOptions::tempo_range`],
     /// [`crate::FeatureOptions::tempo_prior`]; `keep_frames` is set per request). Default:
     /// the library's defaults.
@@ -69,6 +71,7 @@ impl Default for ServeConfig {
             shutdown_timeout: Duration::from_secs(30),
             index: None,
             spool_dir: None,
+            sample_rate: crate::AnalysisConfig::default().sample_rate,
             features: crate::FeatureOptions::default(),
         }
     }

@@ -118,6 +118,7 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         }
     };
     let analysis = AnalysisConfig {
+        sample_rate: config.sample_rate,
         max_duration_s: config.max_duration_s,
         timeout_s: Some(config.timeout_s),
         ..AnalysisConfig::default()
@@ -132,8 +133,8 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         return Err(format!(
             "{}: the index's vectors were made with other analysis settings ({theirs}) \
              than this service analyses uploads with ({}); start the service with the \
-             index's --tempo-range/--tempo-prior, or rebuild the index from records made with \
-             the service's settings",
+             index's --sample-rate/--tempo-range/--tempo-prior, or rebuild the index from \
+             records made with the service's settings",
             path.display(),
             settings.describe()
         ));
