@@ -777,33 +777,50 @@ fn health_readiness_and_openapi() {
 #[test]
 fn an_index_of_other_settings_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let records = dir.path().join("r.jsonl");
-    let idx = dir.path().join("r.idx");
     let track = repo("tests/fixtures/formats/mp3_vbr_mono_22k.mp3");
-    let run_ok = |args: &[&std::ffi::OsStr]| {
-        let st = Command::new(BIN).args(args).output().unwrap();
-        assert!(
-            st.status.success(),
-            "{}",
-            String::from_utf8_lossy(&st.stderr)
-        );
+    // an index of the track's record, extracted with `flags`
+    let index_with = |name: &str, flags: &[&str]| -> PathBuf {
+        let records = dir.path().join(format!("{name}.jsonl"));
+        let idx = dir.path().join(format!("{name}.idx"));
+        for args in [
+            [
+                &["extract", "-q"],
+                flags,
+                &["-o", records.to_str().unwrap()],
+                &[track.to_str().unwrap()],
+            ]
+            .concat(),
+            vec![
+                "index",
+                "build",
+                "-o",
+                idx.to_str().unwrap(),
+                records.to_str().unwrap(),
+            ],
+        ] {
+            let st = Command::new(BIN).args(&args).output().unwrap();
+            assert!(
+                st.status.success(),
+                "{}",
+                String::from_utf8_lossy(&st.stderr)
+            );
+        }
+        idx
     };
-    run_ok(&[
-        "extract".as_ref(),
-        "-q".as_ref(),
-        "--tempo-range".as_ref(),
-        "150-250".as_ref(),
-        "-o".as_ref(),
-        records.as_os_str(),
-        track.as_os_str(),
-    ]);
-    run_ok(&[
-        "index".as_ref(),
-        "build".as_ref(),
-        "-o".as_ref(),
-        idx.as_os_str(),
-        records.as_os_str(),
-    ]);
+    let body = std::fs::read(&track).unwrap();
+    // a service started with `flags` serves the index: an upload of the indexed track finds
+    // it at distance 0, and its record carries the settings; returns that record
+    let serve_with = |flags: &[&str], idx: &Path| -> Value {
+        let args = [&["--jobs", "1"], flags, &["--index", idx.to_str().unwrap()]].concat();
+        let server = Server::start(&args);
+        let r = post(&server.url("/v1/similar?k=1&name=upload.mp3"), &body);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let d = r.json()["neighbors"][0]["distance"].as_f64().unwrap();
+        assert!(d < 1e-4, "{d}");
+        post(&server.url("/v1/analyze?name=upload.mp3"), &body).json()
+    };
+
+    let idx = index_with("r", &["--tempo-range", "150-250"]);
     let spool = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--spool-dir"])
@@ -817,53 +834,10 @@ fn an_index_of_other_settings_is_refused_at_start() {
     assert!(err.contains("r.idx"), "{err}");
     assert!(err.contains("tempo_range=150-250"), "{err}");
     assert!(err.contains("tempo_range=40-250"), "{err}");
-    // started with the index's range, the service serves it: an upload of the indexed track
-    // finds it at distance 0, and its record carries the range
-    let server = Server::start(&[
-        "--jobs",
-        "1",
-        "--tempo-range",
-        "150-250",
-        "--index",
-        idx.to_str().unwrap(),
-    ]);
-    let body = std::fs::read(&track).unwrap();
-    let r = post(&server.url("/v1/similar?k=1&name=upload.mp3"), &body);
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let d = r.json()["neighbors"][0]["distance"].as_f64().unwrap();
-    assert!(d < 1e-4, "{d}");
-    let rec = post(&server.url("/v1/analyze?name=upload.mp3"), &body).json();
+    let rec = serve_with(&["--tempo-range", "150-250"], &idx);
     assert_eq!(rec["settings"]["tempo_min_bpm"], 150.0, "{rec}");
     // the same with the sample rate
-    let (records16, idx16) = (dir.path().join("r16.jsonl"), dir.path().join("r16.idx"));
-    run_ok(&[
-        "extract".as_ref(),
-        "-q".as_ref(),
-        "--sample-rate".as_ref(),
-        "16000".as_ref(),
-        "-o".as_ref(),
-        records16.as_os_str(),
-        track.as_os_str(),
-    ]);
-    run_ok(&[
-        "index".as_ref(),
-        "build".as_ref(),
-        "-o".as_ref(),
-        idx16.as_os_str(),
-        records16.as_os_str(),
-    ]);
-    let server = Server::start(&[
-        "--jobs",
-        "1",
-        "--sample-rate",
-        "16000",
-        "--index",
-        idx16.to_str().unwrap(),
-    ]);
-    let r = post(&server.url("/v1/similar?k=1&name=upload.mp3"), &body);
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let d = r.json()["neighbors"][0]["distance"].as_f64().unwrap();
-    assert!(d < 1e-4, "{d}");
-    let rec = post(&server.url("/v1/analyze?name=upload.mp3"), &body).json();
+    let idx16 = index_with("r16", &["--sample-rate", "16000"]);
+    let rec = serve_with(&["--sample-rate", "16000"], &idx16);
     assert_eq!(rec["settings"]["sample_rate"], 16000, "{rec}");
 }

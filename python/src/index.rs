@@ -97,12 +97,7 @@ impl Index {
         // as `leitmotif similar`: say when the query could not be analysed with the index's
         // own settings (an older analysis version, a format-1 index of another tempo range)
         let now = Settings::new(&config, &options);
-        if analysed && let Some(theirs) = self.inner.settings_differ_from(&now) {
-            let message = format!(
-                "the index's vectors were made with other analysis settings ({theirs}) than \
-                 the audio query analysed now ({}); their distances are not fully comparable",
-                now.describe()
-            );
+        if analysed && let Some(message) = self.inner.query_settings_warning(&now) {
             let message =
                 CString::new(message).map_err(|e| PyValueError::new_err(e.to_string()))?;
             PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)?;

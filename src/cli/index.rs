@@ -207,7 +207,6 @@ fn gather(
     })
 }
 
-/// The analysis configuration of an index's vectors (the defaults when unknown).
 pub fn run(args: IndexArgs) -> i32 {
     match args.command {
         IndexCommand::Build {

@@ -125,7 +125,7 @@ pub fn run(args: SimilarArgs) -> i32 {
     let options = index.feature_options();
     // a query analysed now with settings other than the index's (an index of format 1 made
     // with `--tempo-range`, or vectors of an older analysis version) is not fully comparable
-    let mismatch = index.settings_differ_from(&Settings::new(&config, &options));
+    let mismatch = index.query_settings_warning(&Settings::new(&config, &options));
     let warned = std::sync::atomic::AtomicBool::new(false);
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -157,16 +157,10 @@ pub fn run(args: SimilarArgs) -> i32 {
             };
             let v = match p.analyze(q) {
                 Ok(a) => {
-                    if let Some(theirs) = &mismatch
+                    if let Some(warning) = &mismatch
                         && !warned.swap(true, std::sync::atomic::Ordering::Relaxed)
                     {
-                        eprintln!(
-                            "leitmotif: {}: warning: the index's vectors were made with other \
-                             analysis settings ({theirs}) than the audio queries analysed now \
-                             ({}); their distances are not fully comparable",
-                            args.index.display(),
-                            Settings::new(&config, &options).describe()
-                        );
+                        eprintln!("leitmotif: {}: warning: {warning}", args.index.display());
                     }
                     a.record.vector
                 }

@@ -367,6 +367,19 @@ impl Index {
         })
     }
 
+    /// The warning for an audio query analysed now with `query` settings that differ from
+    /// the index's ([`Self::settings_differ_from`]), naming both; `None` when they match.
+    /// `leitmotif similar` prints it, Python's `Index.similar` raises it as a `UserWarning`.
+    pub fn query_settings_warning(&self, query: &Settings) -> Option<String> {
+        self.settings_differ_from(query).map(|theirs| {
+            format!(
+                "the index's vectors were made with other analysis settings ({theirs}) than \
+                 the audio queries analysed now ({}); their distances are not fully comparable",
+                query.describe()
+            )
+        })
+    }
+
     /// The full analysis settings of the vectors (the records' `settings` object), when
     /// known: indexes built from records or exports that carry them, saved by format 2.
     pub fn record_settings(&self) -> Option<&Settings> {
